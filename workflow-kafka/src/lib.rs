@@ -1,0 +1,1 @@
+//! placeholder: the Kafka runtime is being written
