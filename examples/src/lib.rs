@@ -1,1 +1,6 @@
-//! Shared code of the examples.
+//! Code shared by the runnable examples: the seed's order workflow.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod order;
+pub mod stream;

@@ -2,7 +2,10 @@
 //! notice. Generated code reaches them through one absolute path (`::workflow_core::__private`
 //! by default, or the `crate = "..."` override).
 
+pub use std::default::Default;
 pub use std::future::Future;
+pub use std::marker::Send;
+pub use std::matches;
 pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{self, Err, Ok};
 pub use std::str::FromStr;

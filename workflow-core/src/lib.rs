@@ -38,6 +38,7 @@
 //!     }
 //! }
 //!
+//! # fn main() {
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let engine = Engine::<door::Workflow, _>::new(MemoryStore::new());
 //! engine.emit(door::DoorEvent::Install, "door-1", &()).await?;
@@ -45,6 +46,7 @@
 //! assert_eq!(outcome.to, door::DoorState::Open);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
+//! # }
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -82,6 +84,8 @@ pub mod prelude {
         ActionError, Engine, EngineConfig, Entity, EntityStore, Event, GuardError, MemoryStore,
         Outcome, OutcomeKind, State, Workflow, WorkflowError,
     };
+    // `Entity`, `Event` and `State` above already bring the derive macros of the same names
+    // (the crate root re-exports both namespaces).
     #[cfg(feature = "macros")]
-    pub use workflow_macros::{Entity, Event, State, transitions, workflow};
+    pub use workflow_macros::{transitions, workflow};
 }
