@@ -217,11 +217,8 @@ pub mod order_workflow {
             fn is_final(state: OrderStatus) -> bool {
                 rt::matches!(state, OrderStatus::Completed | OrderStatus::Failed)
             }
-            fn is_idle(state: OrderStatus) -> bool {
-                {
-                    let _ = state;
-                    true
-                }
+            fn is_idle(_state: OrderStatus) -> bool {
+                true
             }
             fn candidates(
                 from: rt::Option<OrderStatus>,

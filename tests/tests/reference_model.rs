@@ -98,7 +98,7 @@ pub mod model {
     }
 }
 
-use model::{ModelWorkflow, Phase, Signal};
+use model::{ModelWorkflow, Signal};
 
 type Guard = fn(&Thing, &Input) -> bool;
 type Action = fn(&mut Thing, &Input) -> Result<(), ActionError>;

@@ -15,7 +15,11 @@ pub fn derive(input: TokenStream, runtime: Runtime) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     match parse(&input) {
-        Ok(entity) => expand(&input, &runtime.private_path(entity.krate.as_ref()), &entity),
+        Ok(entity) => expand(
+            &input,
+            &runtime.private_path(entity.krate.as_ref()),
+            &entity,
+        ),
         Err(error) => error.to_compile_error(),
     }
 }
@@ -49,7 +53,13 @@ fn parse(input: &DeriveInput) -> syn::Result<EntityFields> {
             Fields::Named(fields) => &fields.named,
             other => {
                 let message = "`#[derive(Entity)]` needs a struct with named fields";
-                return Err(syn::Error::new(other.span().join(input.ident.span()).unwrap_or(input.ident.span()), message));
+                return Err(syn::Error::new(
+                    other
+                        .span()
+                        .join(input.ident.span())
+                        .unwrap_or(input.ident.span()),
+                    message,
+                ));
             }
         },
         Data::Enum(data) => {
@@ -71,7 +81,10 @@ fn parse(input: &DeriveInput) -> syn::Result<EntityFields> {
                 if let Err(error) = no_arguments(attr) {
                     errors.push(error);
                 } else if urn.is_some() {
-                    errors.at(attr.span(), "a second `#[urn]` field; an entity has exactly one");
+                    errors.push(syn::Error::new_spanned(
+                        attr,
+                        "a second `#[urn]` field; an entity has exactly one",
+                    ));
                 } else {
                     urn = Some(ident.clone());
                 }
@@ -79,7 +92,10 @@ fn parse(input: &DeriveInput) -> syn::Result<EntityFields> {
                 if let Err(error) = no_arguments(attr) {
                     errors.push(error);
                 } else if status.is_some() {
-                    errors.at(attr.span(), "a second `#[status]` field; an entity has exactly one");
+                    errors.push(syn::Error::new_spanned(
+                        attr,
+                        "a second `#[status]` field; an entity has exactly one",
+                    ));
                 } else {
                     status = Some((ident.clone(), field.ty.clone()));
                 }
@@ -102,7 +118,12 @@ fn parse(input: &DeriveInput) -> syn::Result<EntityFields> {
     let (Some(urn), Some((status, status_ty))) = (urn, status) else {
         unreachable!("both were checked above")
     };
-    Ok(EntityFields { krate, urn, status, status_ty })
+    Ok(EntityFields {
+        krate,
+        urn,
+        status,
+        status_ty,
+    })
 }
 
 fn no_arguments(attr: &Attribute) -> syn::Result<()> {
@@ -112,7 +133,12 @@ fn no_arguments(attr: &Attribute) -> syn::Result<()> {
 fn expand(input: &DeriveInput, krate: &Path, entity: &EntityFields) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
-    let EntityFields { urn, status, status_ty, .. } = entity;
+    let EntityFields {
+        urn,
+        status,
+        status_ty,
+        ..
+    } = entity;
     // The status type's own span, so "the trait `State` is not implemented" lands on it.
     let status_ty_span = status_ty.span();
     let status_assoc = quote::quote_spanned!(status_ty_span=> type Status = #status_ty;);

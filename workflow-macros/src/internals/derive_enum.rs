@@ -41,9 +41,12 @@ pub fn derive(input: TokenStream, kind: Kind, runtime: Runtime) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     match parse(&input, kind) {
-        Ok((krate, variants)) => {
-            expand(&runtime.private_path(krate.as_ref()), kind, &input.ident, &variants)
-        }
+        Ok((krate, variants)) => expand(
+            &runtime.private_path(krate.as_ref()),
+            kind,
+            &input.ident,
+            &variants,
+        ),
         Err(error) => error.to_compile_error(),
     }
 }
@@ -54,13 +57,20 @@ fn parse(input: &DeriveInput, kind: Kind) -> syn::Result<(Option<Path>, Vec<Iden
     let mut errors = Errors::default();
     let derive = kind.trait_name();
     let mut krate = None;
-    for attr in input.attrs.iter().filter(|a| a.path().is_ident(kind.helper())) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident(kind.helper()))
+    {
         let parsed = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 krate = Some(parse_crate_value(meta.value()?)?);
                 Ok(())
             } else {
-                Err(meta.error(format!("unknown `{}` option; expected `crate = \"..\"`", kind.helper())))
+                Err(meta.error(format!(
+                    "unknown `{}` option; expected `crate = \"..\"`",
+                    kind.helper()
+                )))
             }
         });
         if let Err(error) = parsed {
@@ -85,7 +95,10 @@ fn parse(input: &DeriveInput, kind: Kind) -> syn::Result<(Option<Path>, Vec<Iden
                 if !matches!(variant.fields, Fields::Unit) {
                     errors.at(
                         syn::spanned::Spanned::span(&variant.fields),
-                        format!("`#[derive({derive})]` needs a fieldless enum; `{}` has fields", variant.ident),
+                        format!(
+                            "`#[derive({derive})]` needs a fieldless enum; `{}` has fields",
+                            variant.ident
+                        ),
                     );
                 }
             }

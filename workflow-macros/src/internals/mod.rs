@@ -54,7 +54,9 @@ pub fn expand_workflow(attr: TokenStream, item: TokenStream, runtime: Runtime) -
     let krate = runtime.private_path(args.krate.as_ref());
     let scan = parse::module::scan(&mut module, args.krate.as_ref(), &mut errors);
     let model = model::workflow(&module, &args, &scan, krate.clone(), &mut errors);
-    let report = model.as_ref().map(|model| validate::workflow(model, &mut errors));
+    let report = model
+        .as_ref()
+        .map(|model| validate::workflow(model, &mut errors));
     match (model, report, errors.into_result()) {
         (Some(model), Some(report), Ok(())) => expand::workflow(module, &model, &report),
         (model, _, Err(error)) => {
@@ -83,7 +85,11 @@ pub fn expand_transitions(input: TokenStream, runtime: Runtime) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let Some(machine) = model::bare_machine(&parsed, runtime, &mut errors) else {
-        return errors.into_result().err().map(|e| e.to_compile_error()).unwrap_or_default();
+        return errors
+            .into_result()
+            .err()
+            .map(|e| e.to_compile_error())
+            .unwrap_or_default();
     };
     let report = validate::machine(&machine.machine, &mut errors);
     match errors.into_result() {

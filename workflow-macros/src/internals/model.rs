@@ -204,17 +204,34 @@ struct Variants<'a> {
 
 impl<'a> Variants<'a> {
     fn new(kind: &'static str, type_name: &'a Ident, variants: &'a [Ident]) -> Self {
-        let by_name = variants.iter().enumerate().map(|(i, v)| (v.to_string(), i)).collect();
-        Variants { kind, type_name, variants, by_name }
+        let by_name = variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.to_string(), i))
+            .collect();
+        Variants {
+            kind,
+            type_name,
+            variants,
+            by_name,
+        }
     }
 
     /// The variant `ident` names, or an error with a suggestion.
     fn resolve(&self, ident: &Ident, complete: &mut bool, errors: &mut Errors) -> Option<Named> {
         match self.by_name.get(&ident.to_string()) {
-            Some(&index) => Some(Named { index, ident: ident.clone() }),
+            Some(&index) => Some(Named {
+                index,
+                ident: ident.clone(),
+            }),
             None => {
                 *complete = false;
-                errors.push(suggest::unknown(self.kind, ident, self.type_name, self.variants));
+                errors.push(suggest::unknown(
+                    self.kind,
+                    ident,
+                    self.type_name,
+                    self.variants,
+                ));
                 None
             }
         }
@@ -231,7 +248,9 @@ pub fn default_name(module: &Ident) -> Ident {
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
         })
         .collect();
     if !name.ends_with("Workflow") {
@@ -242,7 +261,13 @@ pub fn default_name(module: &Ident) -> Ident {
 
 /// Resolves a `#[workflow]` module. `None` when a piece the model cannot do without is
 /// missing (an enum, `transitions!`, the entity or payload type); the error is recorded.
-pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: Path, errors: &mut Errors) -> Option<Workflow> {
+pub fn workflow(
+    module: &ItemMod,
+    args: &Args,
+    scan: &Scan,
+    krate: Path,
+    errors: &mut Errors,
+) -> Option<Workflow> {
     let missing_enum = |derive: &str, example: &str| {
         format!(
             "the workflow module must declare its `#[derive({derive})]` enum inside it, so the \
@@ -250,30 +275,49 @@ pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: Path, errors:
         )
     };
     if scan.states.is_none() {
-        errors.at(module.ident.span(), missing_enum("State", "OrderStatus { Pending, Done }"));
+        errors.at(
+            module.ident.span(),
+            missing_enum("State", "OrderStatus { Pending, Done }"),
+        );
     }
     if scan.events.is_none() {
-        errors.at(module.ident.span(), missing_enum("Event", "OrderEvent { Create, Finish }"));
+        errors.at(
+            module.ident.span(),
+            missing_enum("Event", "OrderEvent { Create, Finish }"),
+        );
     }
-    if args.entity.is_none() {
+    if args.entity.is_none() && !args.failed {
         errors.at(args.span, "`#[workflow]` needs `entity = YourEntity`");
     }
-    if args.payload.is_none() {
-        errors.at(args.span, "`#[workflow]` needs `payload = YourPayload` (use `()` for none)");
+    if args.payload.is_none() && !args.failed {
+        errors.at(
+            args.span,
+            "`#[workflow]` needs `payload = YourPayload` (use `()` for none)",
+        );
     }
-    let (Some(states), Some(events), Some(transitions), Some(entity), Some(payload)) =
-        (&scan.states, &scan.events, &scan.transitions, &args.entity, &args.payload)
-    else {
+    let (Some(states), Some(events), Some(transitions), Some(entity), Some(payload)) = (
+        &scan.states,
+        &scan.events,
+        &scan.transitions,
+        &args.entity,
+        &args.payload,
+    ) else {
         return None;
     };
     if let Some(header) = &transitions.header {
         errors.at(header.name.span(), "`machine ..;` is for a bare `transitions!`; a workflow module names its type with `#[workflow(name = ..)]`");
     }
     if let Some(krate) = &transitions.krate {
-        errors.at(krate.key.span(), "inside a workflow module, give `crate = ..` to `#[workflow(..)]`");
+        errors.at(
+            krate.key.span(),
+            "inside a workflow module, give `crate = ..` to `#[workflow(..)]`",
+        );
     }
 
-    let name = args.name.clone().unwrap_or_else(|| default_name(&module.ident));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&module.ident));
     let state_names = Variants::new("state", &states.ident, &states.variants);
     let event_names = Variants::new("event", &events.ident, &events.variants);
     let mut machine = resolve_machine(
@@ -290,14 +334,27 @@ pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: Path, errors:
     for (function, attr) in &scan.on_event {
         if let Some(event) = event_names.resolve(&attr.event, &mut complete, errors) {
             let function = callable(&Path::from(function.clone()), &scan.functions);
-            on_event.push(EventHandler { function, event, order: attr.order });
+            on_event.push(EventHandler {
+                function,
+                event,
+                order: attr.order,
+            });
         }
     }
     let mut on_status_changed = Vec::new();
     for (function, attr) in &scan.on_status_changed {
-        let from = attr.from.as_ref().map(|s| state_names.resolve(s, &mut complete, errors));
-        let to = attr.to.as_ref().map(|s| state_names.resolve(s, &mut complete, errors));
-        if let (Some(from), Some(to)) = (from.map_or(Some(None), |f| f.map(Some)), to.map_or(Some(None), |t| t.map(Some))) {
+        let from = attr
+            .from
+            .as_ref()
+            .map(|s| state_names.resolve(s, &mut complete, errors));
+        let to = attr
+            .to
+            .as_ref()
+            .map(|s| state_names.resolve(s, &mut complete, errors));
+        if let (Some(from), Some(to)) = (
+            from.map_or(Some(None), |f| f.map(Some)),
+            to.map_or(Some(None), |t| t.map(Some)),
+        ) {
             on_status_changed.push(StatusHandler {
                 function: callable(&Path::from(function.clone()), &scan.functions),
                 from,
@@ -313,7 +370,12 @@ pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: Path, errors:
         machine,
         krate,
         module: module.ident.clone(),
-        docs: module.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect(),
+        docs: module
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .cloned()
+            .collect(),
         entity: entity.clone(),
         payload: payload.clone(),
         create: args.create.clone(),
@@ -326,9 +388,17 @@ pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: Path, errors:
 /// Resolves a bare `transitions! { machine Name(S, E); .. }`. Its enums are generated from
 /// the names used, so every name resolves; what can go wrong is the header missing, or
 /// workflow-only parts (guards, actions, fallback, topics) being present.
-pub fn bare_machine(parsed: &Transitions, runtime: Runtime, errors: &mut Errors) -> Option<BareMachine> {
+pub fn bare_machine(
+    parsed: &Transitions,
+    runtime: Runtime,
+    errors: &mut Errors,
+) -> Option<BareMachine> {
     let Some(header) = &parsed.header else {
-        let span = parsed.lines.first().and_then(|l| l.sources.first()).map_or_else(Span::call_site, Source::span);
+        let span = parsed
+            .lines
+            .first()
+            .and_then(|l| l.sources.first())
+            .map_or_else(Span::call_site, Source::span);
         errors.at(
             span,
             "a bare `transitions!` starts with `machine Name(StateEnum, EventEnum);`; \
@@ -338,14 +408,29 @@ pub fn bare_machine(parsed: &Transitions, runtime: Runtime, errors: &mut Errors)
     };
     for line in &parsed.lines {
         if let Some(token) = &line.if_token {
-            errors.at(token.span, "a bare machine has no guards: guards need a `#[workflow]` module");
+            errors.at(
+                token.span,
+                "a bare machine has no guards: guards need a `#[workflow]` module",
+            );
         }
         if let Some(token) = &line.do_token {
-            errors.at(token.span, "a bare machine has no actions: actions need a `#[workflow]` module");
+            errors.at(
+                token.span,
+                "a bare machine has no actions: actions need a `#[workflow]` module",
+            );
         }
     }
-    for key in [parsed.fallback.as_ref().map(|s| &s.key), parsed.topics.as_ref().map(|s| &s.key)].into_iter().flatten() {
-        errors.at(key.span(), format!("a bare machine has no `{key}`: it needs a `#[workflow]` module"));
+    for key in [
+        parsed.fallback.as_ref().map(|s| &s.key),
+        parsed.topics.as_ref().map(|s| &s.key),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        errors.at(
+            key.span(),
+            format!("a bare machine has no `{key}`: it needs a `#[workflow]` module"),
+        );
     }
 
     let mut states: Vec<Ident> = Vec::new();
@@ -366,16 +451,26 @@ pub fn bare_machine(parsed: &Transitions, runtime: Runtime, errors: &mut Errors)
             add(&mut events, event);
         }
     }
-    let listed = parsed.finals.iter().chain(&parsed.idles).flat_map(|s| &s.value);
+    let listed = parsed
+        .finals
+        .iter()
+        .chain(&parsed.idles)
+        .flat_map(|s| &s.value);
     for state in listed.chain(parsed.failed.as_ref().map(|s| &s.value)) {
         add(&mut states, state);
     }
     if states.is_empty() {
-        errors.at(header.name.span(), "a machine needs at least one transition");
+        errors.at(
+            header.name.span(),
+            "a machine needs at least one transition",
+        );
         return None;
     }
     if events.is_empty() {
-        errors.at(header.name.span(), "a machine needs at least one event (`on Event`)");
+        errors.at(
+            header.name.span(),
+            "a machine needs at least one event (`on Event`)",
+        );
         return None;
     }
     let machine = resolve_machine(
@@ -404,11 +499,23 @@ fn resolve_machine(
     let transitions = parsed
         .lines
         .iter()
-        .map(|line| resolve_line(line, &state_names, &event_names, functions, &mut complete, errors))
+        .map(|line| {
+            resolve_line(
+                line,
+                &state_names,
+                &event_names,
+                functions,
+                &mut complete,
+                errors,
+            )
+        })
         .collect();
     let finals = state_list(parsed.finals.as_ref(), &state_names, &mut complete, errors);
     let idles = state_list(parsed.idles.as_ref(), &state_names, &mut complete, errors);
-    let failed = parsed.failed.as_ref().and_then(|s| state_names.resolve(&s.value, &mut complete, errors));
+    let failed = parsed
+        .failed
+        .as_ref()
+        .and_then(|s| state_names.resolve(&s.value, &mut complete, errors));
     let topics = parsed.topics.as_ref().map_or_else(Vec::new, |s| {
         s.value
             .iter()
@@ -428,19 +535,32 @@ fn resolve_machine(
         finals,
         idles,
         failed,
-        fallback: parsed.fallback.as_ref().map(|s| callable(&s.value, functions)),
+        fallback: parsed
+            .fallback
+            .as_ref()
+            .map(|s| callable(&s.value, functions)),
         topics,
         complete,
     }
 }
 
 /// `finals = [..]` or `idles = [..]`, resolved; a name listed twice is an error.
-fn state_list(setting: Option<&Setting<Vec<Ident>>>, states: &Variants, complete: &mut bool, errors: &mut Errors) -> Vec<Named> {
-    let Some(setting) = setting else { return Vec::new() };
+fn state_list(
+    setting: Option<&Setting<Vec<Ident>>>,
+    states: &Variants,
+    complete: &mut bool,
+    errors: &mut Errors,
+) -> Vec<Named> {
+    let Some(setting) = setting else {
+        return Vec::new();
+    };
     let mut resolved: Vec<Named> = Vec::new();
     for ident in &setting.value {
         if resolved.iter().any(|n| n.ident == *ident) {
-            errors.at(ident.span(), format!("`{ident}` is listed twice in `{}`", setting.key));
+            errors.at(
+                ident.span(),
+                format!("`{ident}` is listed twice in `{}`", setting.key),
+            );
         } else if let Some(named) = states.resolve(ident, complete, errors) {
             resolved.push(named);
         }
@@ -463,7 +583,10 @@ fn resolve_line(
             Source::Initial(span) if initial.is_some() => errors.at(*span, "`[*]` is listed twice"),
             Source::Initial(span) => initial = Some(*span),
             Source::State(ident) if from.iter().any(|n: &Named| n.ident == *ident) => {
-                errors.at(ident.span(), format!("`{ident}` is listed twice among the sources"));
+                errors.at(
+                    ident.span(),
+                    format!("`{ident}` is listed twice among the sources"),
+                );
             }
             Source::State(ident) => from.extend(states.resolve(ident, complete, errors)),
         }
@@ -472,7 +595,10 @@ fn resolve_line(
     let mut resolved_events: Vec<Named> = Vec::new();
     for ident in &line.events {
         if resolved_events.iter().any(|n| n.ident == *ident) {
-            errors.at(ident.span(), format!("`{ident}` is listed twice among the events"));
+            errors.at(
+                ident.span(),
+                format!("`{ident}` is listed twice among the events"),
+            );
         } else {
             resolved_events.extend(events.resolve(ident, complete, errors));
         }
@@ -484,20 +610,38 @@ fn resolve_line(
         events: resolved_events,
         automatic_only: line.events.is_empty(),
         guards: line.guards.iter().map(|p| callable(p, functions)).collect(),
-        actions: line.actions.iter().map(|p| callable(p, functions)).collect(),
+        actions: line
+            .actions
+            .iter()
+            .map(|p| callable(p, functions))
+            .collect(),
     }
 }
 
 /// A function named by `path`: `async` when it is an `async fn` of the module.
 fn callable(path: &Path, functions: &HashMap<String, bool>) -> Callable {
-    let is_async = path.get_ident().is_some_and(|i| functions.get(&i.to_string()) == Some(&true));
+    let is_async = path
+        .get_ident()
+        .is_some_and(|i| functions.get(&i.to_string()) == Some(&true));
     let name = path
         .segments
         .iter()
         .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
         .join("::");
-    let name = if path.leading_colon.is_some() { format!("::{name}") } else { name };
-    let span = path.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
-    Callable { path: path.clone(), name, is_async, span }
+    let name = if path.leading_colon.is_some() {
+        format!("::{name}")
+    } else {
+        name
+    };
+    let span = path
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |s| s.ident.span());
+    Callable {
+        path: path.clone(),
+        name,
+        is_async,
+        span,
+    }
 }

@@ -36,7 +36,9 @@ pub fn machine(m: &Machine, errors: &mut Errors) -> Report {
     }
     no_way_out(m, errors);
     automatic_cycles(m, errors);
-    Report { unreachable: unreachable(m) }
+    Report {
+        unreachable: unreachable(m),
+    }
 }
 
 /// A line without `on` only ever runs as an automatic transition, and the engine runs
@@ -47,7 +49,11 @@ fn automatic_only_out_of_waiting_states(m: &Machine, errors: &mut Errors) {
         if let Some(span) = t.initial {
             errors.at(span, "a `[*]` transition needs `on Event`: creating an entity is always triggered by an event");
         }
-        for source in t.from.iter().filter(|s| m.is_idle(s.index) && !m.is_final(s.index)) {
+        for source in t
+            .from
+            .iter()
+            .filter(|s| m.is_idle(s.index) && !m.is_final(s.index))
+        {
             errors.at(
                 source.ident.span(),
                 format!(
@@ -67,7 +73,10 @@ fn out_of_final_states(m: &Machine, errors: &mut Errors) {
         for source in t.from.iter().filter(|s| m.is_final(s.index)) {
             errors.at(
                 source.ident.span(),
-                format!("`{}` is final: no transition may leave a final state", source.ident),
+                format!(
+                    "`{}` is final: no transition may leave a final state",
+                    source.ident
+                ),
             );
         }
     }
@@ -79,8 +88,12 @@ fn shadowed_transitions(m: &Machine, errors: &mut Errors) {
     // (source, event) -> the first transition with no guard that fires on it.
     let mut unguarded: HashMap<(Option<usize>, usize), usize> = HashMap::new();
     for (index, t) in m.transitions.iter().enumerate() {
-        let sources: Vec<Option<usize>> =
-            t.initial.map(|_| None).into_iter().chain(t.from.iter().map(|s| Some(s.index))).collect();
+        let sources: Vec<Option<usize>> = t
+            .initial
+            .map(|_| None)
+            .into_iter()
+            .chain(t.from.iter().map(|s| Some(s.index)))
+            .collect();
         let mut reported = false;
         for event in &t.events {
             for source in &sources {
@@ -115,8 +128,14 @@ fn shadowed_transitions(m: &Machine, errors: &mut Errors) {
 fn describe(m: &Machine, t: &Transition) -> String {
     let mut sources: Vec<String> = t.initial.map(|_| "[*]".to_owned()).into_iter().collect();
     sources.extend(t.from.iter().map(|s| s.ident.to_string()));
-    let to = t.to.as_ref().map_or_else(|| "?".to_owned(), |n| n.ident.to_string());
-    let events: Vec<String> = t.events.iter().map(|e| m.events[e.index].to_string()).collect();
+    let to =
+        t.to.as_ref()
+            .map_or_else(|| "?".to_owned(), |n| n.ident.to_string());
+    let events: Vec<String> = t
+        .events
+        .iter()
+        .map(|e| m.events[e.index].to_string())
+        .collect();
     format!("{} -> {to} on {}", sources.join(" | "), events.join(" | "))
 }
 
@@ -129,7 +148,9 @@ fn topics(m: &Machine, errors: &mut Errors) {
         match (seen.get(&topic).copied(), &binding.event) {
             (Some(first), _) => errors.at(
                 binding.topic.span(),
-                format!("topic `{topic}` is bound twice (first to `{first}`); a topic carries one event"),
+                format!(
+                    "topic `{topic}` is bound twice (first to `{first}`); a topic carries one event"
+                ),
             ),
             (None, Some(event)) => {
                 seen.insert(topic.clone(), &event.ident);
@@ -137,7 +158,10 @@ fn topics(m: &Machine, errors: &mut Errors) {
             (None, None) => {}
         }
         if let Some(event) = &binding.event {
-            let consumed = m.transitions.iter().any(|t| t.events.iter().any(|e| e.index == event.index));
+            let consumed = m
+                .transitions
+                .iter()
+                .any(|t| t.events.iter().any(|e| e.index == event.index));
             if !consumed {
                 errors.at(
                     event.ident.span(),
@@ -156,7 +180,10 @@ fn topics(m: &Machine, errors: &mut Errors) {
 /// it needs one.
 fn no_way_out(m: &Machine, errors: &mut Errors) {
     for (index, state) in m.states.iter().enumerate() {
-        let leaves = m.transitions.iter().any(|t| t.from.iter().any(|s| s.index == index));
+        let leaves = m
+            .transitions
+            .iter()
+            .any(|t| t.from.iter().any(|s| s.index == index));
         if m.is_transient(index) && !leaves {
             errors.at(
                 state.span(),
@@ -190,14 +217,22 @@ fn automatic_cycles(m: &Machine, errors: &mut Errors) {
         if on_reported_cycle[start] {
             continue;
         }
-        let Some(path) = shortest_cycle(&edges, start) else { continue };
-        let mut names: Vec<String> = path.iter().map(|(state, _)| m.states[*state].to_string()).collect();
+        let Some(path) = shortest_cycle(&edges, start) else {
+            continue;
+        };
+        let mut names: Vec<String> = path
+            .iter()
+            .map(|(state, _)| m.states[*state].to_string())
+            .collect();
         names.insert(0, m.states[start].to_string());
         for (state, _) in &path {
             on_reported_cycle[*state] = true;
         }
         let (_, closing) = path[path.len() - 1];
-        let closing = m.transitions[closing].to.as_ref().map_or_else(|| m.states[start].clone(), |n| n.ident.clone());
+        let closing = m.transitions[closing]
+            .to
+            .as_ref()
+            .map_or_else(|| m.states[start].clone(), |n| n.ident.clone());
         errors.at(
             closing.span(),
             format!(
@@ -259,9 +294,18 @@ fn unreachable(m: &Machine) -> Vec<Ident> {
         if std::mem::replace(&mut reached[state], true) {
             continue;
         }
-        for t in m.transitions.iter().filter(|t| t.from.iter().any(|s| s.index == state)) {
+        for t in m
+            .transitions
+            .iter()
+            .filter(|t| t.from.iter().any(|s| s.index == state))
+        {
             queue.push_back(m.target(t));
         }
     }
-    m.states.iter().zip(reached).filter(|(_, reached)| !reached).map(|(state, _)| state.clone()).collect()
+    m.states
+        .iter()
+        .zip(reached)
+        .filter(|(_, reached)| !reached)
+        .map(|(state, _)| state.clone())
+        .collect()
 }

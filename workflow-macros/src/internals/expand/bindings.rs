@@ -16,7 +16,9 @@ pub fn inherent(model: &Workflow) -> TokenStream {
     let mut topic_of = Vec::new();
     let mut event_of = Vec::new();
     for binding in &m.topics {
-        let Some(event) = &binding.event else { continue };
+        let Some(event) = &binding.event else {
+            continue;
+        };
         let variant = &m.events[event.index];
         let topic = &binding.topic;
         if !seen_events.contains(&event.index) {
@@ -34,13 +36,21 @@ pub fn inherent(model: &Workflow) -> TokenStream {
         let rest = (seen_events.len() < m.events.len()).then(|| quote!(_ => rt::None,));
         quote!(match event { #(#topic_of)* #rest })
     };
-    let topic_param = if topic_of.is_empty() { quote!(_event) } else { quote!(event) };
+    let topic_param = if topic_of.is_empty() {
+        quote!(_event)
+    } else {
+        quote!(event)
+    };
     let event_of_body = if event_of.is_empty() {
         quote!(rt::None)
     } else {
         quote!(match topic { #(#event_of)* _ => rt::None, })
     };
-    let event_param = if event_of.is_empty() { quote!(_topic) } else { quote!(topic) };
+    let event_param = if event_of.is_empty() {
+        quote!(_topic)
+    } else {
+        quote!(topic)
+    };
     quote! {
         /// The topic bound to `event` in `topics { .. }`, if any.
         pub fn topic_of(#topic_param: #event_ty) -> rt::Option<&'static str> {

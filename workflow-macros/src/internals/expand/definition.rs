@@ -28,13 +28,25 @@ pub fn workflow(model: &Workflow) -> TokenStream {
     });
     let fallback = option(m.fallback.as_ref().map(|f| f.name.clone()));
     let kafka = kafka(&model.kafka);
-    definition(m, quote!(#(#on_event),*), quote!(#(#on_status_changed),*), fallback, kafka)
+    definition(
+        m,
+        quote!(#(#on_event),*),
+        quote!(#(#on_status_changed),*),
+        fallback,
+        kafka,
+    )
 }
 
 /// The `rt::Definition { .. }` expression of a bare machine: no handlers, no Kafka.
 pub fn machine(m: &Machine) -> TokenStream {
     let none = quote!(rt::None);
-    definition(m, quote!(), quote!(), none, kafka(&KafkaDefaults::default()))
+    definition(
+        m,
+        quote!(),
+        quote!(),
+        none,
+        kafka(&KafkaDefaults::default()),
+    )
 }
 
 fn definition(
@@ -58,7 +70,9 @@ fn definition(
     let transitions = m.transitions.iter().map(|t| {
         let from_initial = t.initial.is_some();
         let from = t.from.iter().map(|s| m.states[s.index].to_string());
-        let to = t.to.as_ref().map_or_else(String::new, |n| m.states[n.index].to_string());
+        let to =
+            t.to.as_ref()
+                .map_or_else(String::new, |n| m.states[n.index].to_string());
         let events = t.events.iter().map(|e| m.events[e.index].to_string());
         let guards = t.guards.iter().map(|g| &g.name);
         let actions = t.actions.iter().map(|a| &a.name);

@@ -11,7 +11,9 @@ use super::super::model::{Machine, Transition};
 pub fn mermaid(m: &Machine) -> String {
     let mut out = String::from("stateDiagram-v2\n");
     for t in &m.transitions {
-        let to = t.to.as_ref().map_or_else(String::new, |n| m.states[n.index].to_string());
+        let to =
+            t.to.as_ref()
+                .map_or_else(String::new, |n| m.states[n.index].to_string());
         let label = label(m, t);
         let sources = t.initial.map(|_| "[*]".to_owned()).into_iter();
         for source in sources.chain(t.from.iter().map(|s| m.states[s.index].to_string())) {
@@ -38,7 +40,11 @@ pub fn mermaid(m: &Machine) -> String {
 fn label(m: &Machine, t: &Transition) -> String {
     let mut parts = Vec::new();
     if !t.events.is_empty() {
-        let events: Vec<String> = t.events.iter().map(|e| m.events[e.index].to_string()).collect();
+        let events: Vec<String> = t
+            .events
+            .iter()
+            .map(|e| m.events[e.index].to_string())
+            .collect();
         parts.push(events.join(" | "));
     }
     if !t.guards.is_empty() {

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
 use super::super::model::{Callable, Machine, Workflow};
@@ -83,7 +83,10 @@ pub fn workflow_impl(model: &Workflow) -> TokenStream {
 /// empty or holds every state (a `matches!` would then warn about an unreachable pattern).
 fn state_set(m: &Machine, name: TokenStream, member: impl Fn(usize) -> bool) -> TokenStream {
     let state_ty = &m.state_ty;
-    let members: Vec<_> = (0..m.states.len()).filter(|&i| member(i)).map(|i| &m.states[i]).collect();
+    let members: Vec<_> = (0..m.states.len())
+        .filter(|&i| member(i))
+        .map(|i| &m.states[i])
+        .collect();
     let all = members.len() == m.states.len();
     if members.is_empty() || all {
         quote! {
@@ -117,20 +120,29 @@ pub fn keyed_transitions(m: &Machine) -> Vec<(Key, Vec<usize>)> {
     let mut order: Vec<Key> = Vec::new();
     let mut by_key: HashMap<Key, Vec<usize>> = HashMap::new();
     for (index, t) in m.transitions.iter().enumerate() {
-        let sources = t.initial.map(|_| None).into_iter().chain(t.from.iter().map(|s| Some(s.index)));
+        let sources = t
+            .initial
+            .map(|_| None)
+            .into_iter()
+            .chain(t.from.iter().map(|s| Some(s.index)));
         let sources: Vec<_> = sources.collect();
         for event in &t.events {
             for source in &sources {
                 let key = (*source, event.index);
-                by_key.entry(key).or_insert_with(|| {
-                    order.push(key);
-                    Vec::new()
-                });
-                by_key.get_mut(&key).map(|list| list.push(index));
+                by_key
+                    .entry(key)
+                    .or_insert_with(|| {
+                        order.push(key);
+                        Vec::new()
+                    })
+                    .push(index);
             }
         }
     }
-    order.into_iter().map(|key| (key, by_key.remove(&key).unwrap_or_default())).collect()
+    order
+        .into_iter()
+        .map(|key| (key, by_key.remove(&key).unwrap_or_default()))
+        .collect()
 }
 
 /// Groups `(key, value)` pairs by equal values (first-seen order) and writes each group as
@@ -143,7 +155,10 @@ pub fn grouped_arms<V: PartialEq>(m: &Machine, pairs: Vec<(Key, V)>) -> Vec<(Tok
             None => groups.push((vec![key], value)),
         }
     }
-    groups.into_iter().map(|(keys, value)| (key_pattern(m, &keys), value)).collect()
+    groups
+        .into_iter()
+        .map(|(keys, value)| (key_pattern(m, &keys), value))
+        .collect()
 }
 
 fn key_pattern(m: &Machine, keys: &[Key]) -> TokenStream {
@@ -178,10 +193,12 @@ fn candidates(m: &Machine) -> TokenStream {
     let (state_ty, event_ty) = (&m.state_ty, &m.event_ty);
     let keyed = keyed_transitions(m);
     let exhaustive = keyed.len() == (m.states.len() + 1) * m.events.len();
-    let arms = grouped_arms(m, keyed).into_iter().map(|(pattern, transitions)| {
-        let candidates = transitions.iter().map(|&t| candidate(m, t));
-        quote!(#pattern => &[#(#candidates),*],)
-    });
+    let arms = grouped_arms(m, keyed)
+        .into_iter()
+        .map(|(pattern, transitions)| {
+            let candidates = transitions.iter().map(|&t| candidate(m, t));
+            quote!(#pattern => &[#(#candidates),*],)
+        });
     let rest = (!exhaustive).then(|| quote!(_ => &[],));
     quote! {
         fn candidates(from: rt::Option<#state_ty>, event: #event_ty) -> &'static [rt::Candidate<#state_ty>] {
@@ -232,11 +249,29 @@ fn automatic(m: &Machine) -> TokenStream {
     }
 }
 
-/// `f(entity, payload)`, `.await`ed when `f` is async, spanned at `f`'s name.
+/// `f(entity, payload)`, `.await`ed when `f` is async, every token spanned at `f`'s name
+/// (the arguments too: rustc puts "mismatched types" on the argument).
 fn call(f: &Callable, args: TokenStream) -> TokenStream {
     let path = &f.path;
+    let args = respan(args, f.span);
     let awaited = f.is_async.then(|| quote_spanned!(f.span=> .await));
     quote_spanned!(f.span=> #path(#args) #awaited)
+}
+
+/// `tokens` with every span replaced by `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 fn guard(f: &Callable) -> TokenStream {
@@ -273,7 +308,10 @@ fn guards(model: &Workflow) -> TokenStream {
         .filter(|(_, t)| !t.guards.is_empty())
         .map(|(index, t)| {
             let index = Literal::usize_unsuffixed(index);
-            let (last, init) = t.guards.split_last().unwrap_or_else(|| unreachable!("filtered"));
+            let (last, init) = t
+                .guards
+                .split_last()
+                .unwrap_or_else(|| unreachable!("filtered"));
             let last = guard(last);
             let body = if init.is_empty() {
                 last
@@ -316,7 +354,12 @@ fn actions(model: &Workflow) -> TokenStream {
         .filter(|(_, t)| !t.actions.is_empty())
         .map(|(index, t)| {
             let index = Literal::usize_unsuffixed(index);
-            let body = chain(t.actions.iter().map(|a| action(a, quote!(entity, payload))).collect());
+            let body = chain(
+                t.actions
+                    .iter()
+                    .map(|a| action(a, quote!(entity, payload)))
+                    .collect(),
+            );
             quote!(#index => #body,)
         })
         .collect();
@@ -342,13 +385,22 @@ fn on_event(model: &Workflow) -> TokenStream {
     let (entity, payload, event_ty) = (&model.entity, &model.payload, &m.event_ty);
     let arms: Vec<_> = (0..m.events.len())
         .filter_map(|event| {
-            let mut handlers: Vec<_> = model.on_event.iter().filter(|h| h.event.index == event).collect();
+            let mut handlers: Vec<_> = model
+                .on_event
+                .iter()
+                .filter(|h| h.event.index == event)
+                .collect();
             if handlers.is_empty() {
                 return None;
             }
             handlers.sort_by_key(|h| h.order);
             let variant = &m.events[event];
-            let body = chain(handlers.iter().map(|h| action(&h.function, quote!(entity, payload))).collect());
+            let body = chain(
+                handlers
+                    .iter()
+                    .map(|h| action(&h.function, quote!(entity, payload)))
+                    .collect(),
+            );
             Some(quote!(#event_ty::#variant => #body,))
         })
         .collect();
@@ -405,7 +457,11 @@ fn on_status_changed(model: &Workflow) -> TokenStream {
     let params = if model.on_status_changed.is_empty() {
         quote!(_from: rt::Option<#state_ty>, _to: #state_ty, _entity: &mut #entity, _payload: &#payload)
     } else {
-        let from = if uses_from { quote!(from) } else { quote!(_from) };
+        let from = if uses_from {
+            quote!(from)
+        } else {
+            quote!(_from)
+        };
         let to = if uses_to { quote!(to) } else { quote!(_to) };
         quote!(#from: rt::Option<#state_ty>, #to: #state_ty, entity: &mut #entity, payload: &#payload)
     };
@@ -440,7 +496,10 @@ fn create(model: &Workflow) -> TokenStream {
     let entity = &model.entity;
     match &model.create {
         Some(path) => {
-            let span = path.segments.last().map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
+            let span = path
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span());
             let call = quote_spanned!(span=> #path(urn));
             quote! {
                 fn create(urn: &str) -> #entity {
@@ -463,7 +522,13 @@ fn create(model: &Workflow) -> TokenStream {
 /// it, and fails here, naming the workflow, if it ever stops holding.
 pub fn send_assertion(model: &Workflow) -> TokenStream {
     let m = &model.machine;
-    let (name, entity, payload, state_ty, event_ty) = (&m.name, &model.entity, &model.payload, &m.state_ty, &m.event_ty);
+    let (name, entity, payload, state_ty, event_ty) = (
+        &m.name,
+        &model.entity,
+        &model.payload,
+        &m.state_ty,
+        &m.event_ty,
+    );
     quote! {
         #[allow(dead_code)]
         fn futures_are_send(event: #event_ty, state: #state_ty, entity: &mut #entity, payload: &#payload) {

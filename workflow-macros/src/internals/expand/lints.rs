@@ -20,7 +20,9 @@ pub fn unreachable_states(m: &Machine, report: &Report) -> TokenStream {
         .unreachable
         .iter()
         .map(|state| {
-            let note = format!("state `{state}` is unreachable: {entries}, directly or through other transitions");
+            let note = format!(
+                "state `{state}` is unreachable: {entries}, directly or through other transitions"
+            );
             let function = format_ident!("unreachable_state_{}", state);
             let call = quote_spanned!(state.span()=> #function());
             quote! {

@@ -42,10 +42,12 @@ fn items(bare: &BareMachine) -> TokenStream {
         first_targets.push((key, m.target(&m.transitions[transitions[0]])));
     }
     let exhaustive = first_targets.len() == (states.len() + 1) * events.len();
-    let arms = dispatch::grouped_arms(m, first_targets).into_iter().map(|(pattern, target)| {
-        let target = &states[target];
-        quote!(#pattern => rt::Some(#state_ty::#target),)
-    });
+    let arms = dispatch::grouped_arms(m, first_targets)
+        .into_iter()
+        .map(|(pattern, target)| {
+            let target = &states[target];
+            quote!(#pattern => rt::Some(#state_ty::#target),)
+        });
     let rest = (!exhaustive).then(|| quote!(_ => rt::None,));
 
     quote! {

@@ -67,7 +67,13 @@ pub fn generated(model: &Workflow) -> TokenStream {
 
 /// `pub struct Name;` with its docs (the user's, then the diagram), and the `Workflow`
 /// alias that lets callers write `module::Workflow` whatever the type is called.
-pub fn workflow_type(name: &Ident, docs: &[Attribute], summary: &str, mermaid: &str, alias: bool) -> TokenStream {
+pub fn workflow_type(
+    name: &Ident,
+    docs: &[Attribute],
+    summary: &str,
+    mermaid: &str,
+    alias: bool,
+) -> TokenStream {
     let summary = if docs.is_empty() {
         let summary = format!(" {summary}");
         quote!(#[doc = #summary])

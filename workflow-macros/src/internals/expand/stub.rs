@@ -13,16 +13,34 @@ use super::super::parse::module::Scan;
 
 /// The stub items for `module`.
 pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: &Path) -> TokenStream {
-    let name = args.name.clone().unwrap_or_else(|| default_name(&module.ident));
-    let docs: Vec<_> = module.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect();
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&module.ident));
+    let docs: Vec<_> = module
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
     let mermaid = "stateDiagram-v2\n";
     let summary = format!("The workflow declared in the module `{}`.", module.ident);
     let alias = !scan.has_workflow_name && name != "Workflow";
     let ty = super::workflow_type(&name, &docs, &summary, mermaid, alias);
     let type_name = name.to_string();
-    let state_type = scan.states.as_ref().map(|e| e.ident.to_string()).unwrap_or_default();
-    let event_type = scan.events.as_ref().map(|e| e.ident.to_string()).unwrap_or_default();
-    let (Some(states), Some(events), Some(entity), Some(payload)) = (&scan.states, &scan.events, &args.entity, &args.payload) else {
+    let state_type = scan
+        .states
+        .as_ref()
+        .map(|e| e.ident.to_string())
+        .unwrap_or_default();
+    let event_type = scan
+        .events
+        .as_ref()
+        .map(|e| e.ident.to_string())
+        .unwrap_or_default();
+    let (Some(states), Some(events), Some(entity), Some(payload)) =
+        (&scan.states, &scan.events, &args.entity, &args.payload)
+    else {
         return quote! {
             #ty
             const _: () = {
@@ -147,13 +165,16 @@ pub fn workflow(module: &ItemMod, args: &Args, scan: &Scan, krate: &Path) -> Tok
     }
 }
 
-/// Marks the module's functions `#[allow(dead_code)]`: the stub calls none of them, and
-/// "never used" warnings would bury the real errors.
+/// Marks the module's functions `#[allow(dead_code)]` and imports
+/// `#[allow(unused_imports)]`: the stub uses none of them, and "never used" warnings would
+/// bury the real errors.
 pub fn silence_unused(module: &mut ItemMod) {
     if let Some((_, items)) = &mut module.content {
         for item in items {
-            if let Item::Fn(function) = item {
-                function.attrs.push(parse_quote!(#[allow(dead_code)]));
+            match item {
+                Item::Fn(function) => function.attrs.push(parse_quote!(#[allow(dead_code)])),
+                Item::Use(import) => import.attrs.push(parse_quote!(#[allow(unused_imports)])),
+                _ => {}
             }
         }
     }

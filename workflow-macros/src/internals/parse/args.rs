@@ -24,6 +24,9 @@ pub struct Args {
     pub kafka: Kafka,
     /// Where the attribute is, for "missing argument" errors.
     pub span: Span,
+    /// Whether the arguments had a syntax error (then a missing argument is not reported:
+    /// it may be the one that failed to parse).
+    pub failed: bool,
 }
 
 /// `kafka(brokers = "..", group_id = "..", client_id = "..")`.
@@ -51,23 +54,35 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         krate: None,
         kafka: Kafka::default(),
         span: Span::call_site(),
+        failed: false,
     };
     let parser = syn::meta::parser(|meta| {
-        let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+        let key = meta
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
         let duplicate = || meta.error(format!("`{key}` is given twice"));
         match key.as_str() {
-            "entity" if args.entity.is_some() => Err(duplicate()),
-            "entity" => Ok(args.entity = Some(meta.value()?.parse()?)),
-            "payload" if args.payload.is_some() => Err(duplicate()),
-            "payload" => Ok(args.payload = Some(meta.value()?.parse()?)),
-            "name" if args.name.is_some() => Err(duplicate()),
-            "name" => Ok(args.name = Some(meta.value()?.parse()?)),
-            "create" if args.create.is_some() => Err(duplicate()),
-            "create" => Ok(args.create = Some(meta.value()?.call(Path::parse_mod_style)?)),
-            "crate" if args.krate.is_some() => Err(duplicate()),
-            "crate" => Ok(args.krate = Some(parse_crate_value(meta.value()?)?)),
+            "entity" => put(&mut args.entity, meta.value()?.parse()?, duplicate),
+            "payload" => put(&mut args.payload, meta.value()?.parse()?, duplicate),
+            "name" => put(&mut args.name, meta.value()?.parse()?, duplicate),
+            "create" => put(
+                &mut args.create,
+                meta.value()?.call(Path::parse_mod_style)?,
+                duplicate,
+            ),
+            "crate" => put(
+                &mut args.krate,
+                parse_crate_value(meta.value()?)?,
+                duplicate,
+            ),
             "kafka" => meta.parse_nested_meta(|inner| {
-                let key = inner.path.get_ident().map(Ident::to_string).unwrap_or_default();
+                let key = inner
+                    .path
+                    .get_ident()
+                    .map(Ident::to_string)
+                    .unwrap_or_default();
                 let slot = match key.as_str() {
                     "brokers" => &mut args.kafka.brokers,
                     "group_id" => &mut args.kafka.group_id,
@@ -85,13 +100,30 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     });
     if let Err(error) = parser.parse2(attr) {
         errors.push(error);
+        args.failed = true;
     }
     args
+}
+
+/// Stores an argument, refusing a second one.
+fn put<T>(
+    slot: &mut Option<T>,
+    value: T,
+    duplicate: impl FnOnce() -> syn::Error,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(duplicate());
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 fn unknown_key(key: &str, keys: &[&str]) -> String {
     match suggest::closest(key, keys.iter().copied()) {
         Some(best) => format!("unknown argument `{key}`; did you mean `{best}`?"),
-        None => format!("unknown argument `{key}`; expected one of: {}", keys.join(", ")),
+        None => format!(
+            "unknown argument `{key}`; expected one of: {}",
+            keys.join(", ")
+        ),
     }
 }

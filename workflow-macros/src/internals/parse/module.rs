@@ -55,10 +55,25 @@ pub fn scan(module: &mut ItemMod, krate: Option<&Path>, errors: &mut Errors) -> 
     };
     let mut transitions_span: Option<Span> = None;
     items.retain_mut(|item| match item {
-        Item::Macro(mac) if mac.mac.path.segments.last().is_some_and(|s| s.ident == "transitions") => {
-            let span = mac.mac.path.segments.last().map_or_else(Span::call_site, |s| s.ident.span());
+        Item::Macro(mac)
+            if mac
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "transitions") =>
+        {
+            let span = mac
+                .mac
+                .path
+                .segments
+                .last()
+                .map_or_else(Span::call_site, |s| s.ident.span());
             if transitions_span.is_some() {
-                errors.at(span, "a second `transitions!` block; a workflow module has exactly one");
+                errors.at(
+                    span,
+                    "a second `transitions!` block; a workflow module has exactly one",
+                );
             } else {
                 transitions_span = Some(span);
                 match syn::parse2::<Transitions>(mac.mac.tokens.clone()) {
@@ -75,7 +90,8 @@ pub fn scan(module: &mut ItemMod, krate: Option<&Path>, errors: &mut Errors) -> 
             Item::Enum(item) => scan_enum(item, krate, &mut scan, errors),
             Item::Fn(item) => {
                 let name = item.sig.ident.clone();
-                scan.functions.insert(name.to_string(), item.sig.asyncness.is_some());
+                scan.functions
+                    .insert(name.to_string(), item.sig.asyncness.is_some());
                 take_helpers(&mut item.attrs, &name, &mut scan, errors);
             }
             Item::Use(item) => scan.has_workflow_name |= names_workflow(&item.tree),
@@ -83,7 +99,10 @@ pub fn scan(module: &mut ItemMod, krate: Option<&Path>, errors: &mut Errors) -> 
                 scan.has_workflow_name |= item_ident(other).is_some_and(|i| i == "Workflow");
                 if let Some(attrs) = item_attrs(other) {
                     for attr in attrs.iter().filter(|a| is_helper(a)) {
-                        errors.at(attr_name_span(attr), "this attribute goes on a function of the workflow module");
+                        errors.at(
+                            attr_name_span(attr),
+                            "this attribute goes on a function of the workflow module",
+                        );
                     }
                 }
             }
@@ -131,14 +150,17 @@ fn scan_enum(item: &mut ItemEnum, krate: Option<&Path>, scan: &mut Scan, errors:
 /// Whether `attrs` hold a `#[derive(..)]` naming `name` (by its last path segment, so
 /// `State`, `workflow_core::State` and a re-export all count).
 fn derives(attrs: &[Attribute], name: &str) -> bool {
-    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|attr| {
-        let mut found = false;
-        let _ = attr.parse_nested_meta(|meta| {
-            found |= meta.path.segments.last().is_some_and(|s| s.ident == name);
-            Ok(())
-        });
-        found
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|attr| {
+            let mut found = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                found |= meta.path.segments.last().is_some_and(|s| s.ident == name);
+                Ok(())
+            });
+            found
+        })
 }
 
 fn is_helper(attr: &Attribute) -> bool {
@@ -146,7 +168,10 @@ fn is_helper(attr: &Attribute) -> bool {
 }
 
 fn attr_name_span(attr: &Attribute) -> Span {
-    attr.path().segments.first().map_or_else(Span::call_site, |s| s.ident.span())
+    attr.path()
+        .segments
+        .first()
+        .map_or_else(Span::call_site, |s| s.ident.span())
 }
 
 /// Removes the helper attributes of the function `name`, recording what they say.
@@ -214,4 +239,3 @@ fn item_attrs(item: &Item) -> Option<&Vec<Attribute>> {
         _ => None,
     }
 }
-

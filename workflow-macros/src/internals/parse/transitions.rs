@@ -23,7 +23,7 @@
 use proc_macro2::{Ident, Span};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{LitStr, Path, Token, bracketed, braced, parenthesized};
+use syn::{LitStr, Path, Token, braced, bracketed, parenthesized};
 
 use super::super::runtime::parse_crate_value;
 
@@ -103,7 +103,10 @@ pub struct Topic {
 impl Parse for Transitions {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut parsed = Transitions::default();
-        if input.peek(syn::Ident) && input.peek2(syn::Ident) && input.fork().parse::<Ident>()? == "machine" {
+        if input.peek(syn::Ident)
+            && input.peek2(syn::Ident)
+            && input.fork().parse::<Ident>()? == "machine"
+        {
             parsed.header = Some(input.parse()?);
         }
         while !input.is_empty() {
@@ -144,7 +147,10 @@ impl Parse for Transitions {
             } else if input.peek(syn::Ident) && input.peek2(syn::token::Brace) {
                 let key: Ident = input.parse()?;
                 if key != "topics" {
-                    return Err(syn::Error::new(key.span(), "expected `topics { \"topic\" => Event, .. }`"));
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "expected `topics { \"topic\" => Event, .. }`",
+                    ));
                 }
                 let content;
                 braced!(content in input);
@@ -162,7 +168,10 @@ impl Parse for Transitions {
 /// Stores a setting, refusing a second one.
 fn set<T>(slot: &mut Option<Setting<T>>, key: Ident, value: T) -> syn::Result<()> {
     if slot.is_some() {
-        return Err(syn::Error::new(key.span(), format!("`{key}` is given twice")));
+        return Err(syn::Error::new(
+            key.span(),
+            format!("`{key}` is given twice"),
+        ));
     }
     *slot = Some(Setting { key, value });
     Ok(())
@@ -172,7 +181,9 @@ fn set<T>(slot: &mut Option<Setting<T>>, key: Ident, value: T) -> syn::Result<()
 fn ident_list(input: ParseStream) -> syn::Result<Vec<Ident>> {
     let content;
     bracketed!(content in input);
-    Ok(Punctuated::<Ident, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+    Ok(Punctuated::<Ident, Token![,]>::parse_terminated(&content)?
+        .into_iter()
+        .collect())
 }
 
 impl Parse for Header {
@@ -186,7 +197,11 @@ impl Parse for Header {
         let event_ty = content.parse()?;
         content.parse::<Option<Token![,]>>()?;
         input.parse::<Token![;]>()?;
-        Ok(Header { name, state_ty, event_ty })
+        Ok(Header {
+            name,
+            state_ty,
+            event_ty,
+        })
     }
 }
 
@@ -218,7 +233,10 @@ impl Parse for Line {
         if input.peek(syn::Ident) {
             let on: Ident = input.parse()?;
             if on != "on" {
-                return Err(syn::Error::new(on.span(), "expected `on Event`, `if guard`, `do action` or `;`"));
+                return Err(syn::Error::new(
+                    on.span(),
+                    "expected `on Event`, `if guard`, `do action` or `;`",
+                ));
             }
             events.push(input.parse()?);
             while input.parse::<Option<Token![|]>>()?.is_some() {
@@ -232,7 +250,10 @@ impl Parse for Line {
             if input.peek(syn::token::Bracket) {
                 let content;
                 bracketed!(content in input);
-                let list = Punctuated::<Path, Token![,]>::parse_terminated_with(&content, Path::parse_mod_style)?;
+                let list = Punctuated::<Path, Token![,]>::parse_terminated_with(
+                    &content,
+                    Path::parse_mod_style,
+                )?;
                 if list.is_empty() {
                     return Err(content.error("expected at least one guard"));
                 }
@@ -257,13 +278,23 @@ impl Parse for Line {
             let expected = match (events.is_empty(), if_token.is_some(), do_token.is_some()) {
                 (_, _, true) => "expected `,` and another action, or `;`",
                 (_, true, false) => "expected `&&` and another guard, `do action` or `;`",
-                (false, false, false) => "expected `|` and another event, `if guard`, `do action` or `;`",
+                (false, false, false) => {
+                    "expected `|` and another event, `if guard`, `do action` or `;`"
+                }
                 (true, false, false) => "expected `on Event`, `if guard`, `do action` or `;`",
             };
             return Err(input.error(expected));
         }
         input.parse::<Token![;]>()?;
-        Ok(Line { sources, target, events, guards, if_token, actions, do_token })
+        Ok(Line {
+            sources,
+            target,
+            events,
+            guards,
+            if_token,
+            actions,
+            do_token,
+        })
     }
 }
 

@@ -1,0 +1,46 @@
+//! Automatic transitions that loop with no guard and no idle or final state.
+use workflow_core::prelude::*;
+
+#[derive(Entity, Clone, Debug, Default)]
+pub struct Order {
+    #[urn]
+    pub urn: String,
+    pub price: f64,
+    #[status]
+    pub status: orders::Status,
+}
+
+#[workflow(entity = Order, payload = ())]
+pub mod orders {
+    use super::*;
+
+    #[derive(State, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum Status {
+        #[default]
+        Pending,
+        Checking,
+        Verifying,
+        Failed,
+    }
+
+    #[derive(Event, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum OrderEvent {
+        Create,
+        Submit,
+        Fail,
+    }
+
+    transitions! {
+        [*]        -> Pending    on Create;
+        Pending    -> Checking   on Submit;
+        Checking   -> Verifying;
+        Verifying  -> Checking;
+        Pending    -> Failed     on Fail;
+        finals = [Failed];
+        idles  = [Pending];
+    }
+}
+
+fn main() {
+    let _ = orders::Workflow::DEFINITION;
+}

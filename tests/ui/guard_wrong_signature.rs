@@ -1,0 +1,55 @@
+//! A guard or action with the wrong signature: rustc's own error, at the name in `transitions!`.
+use workflow_core::prelude::*;
+
+#[derive(Entity, Clone, Debug, Default)]
+pub struct Order {
+    #[urn]
+    pub urn: String,
+    pub price: f64,
+    #[status]
+    pub status: orders::Status,
+}
+
+#[workflow(entity = Order, payload = ())]
+pub mod orders {
+    use super::*;
+
+    #[derive(State, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum Status {
+        #[default]
+        Pending,
+        Processing,
+        Completed,
+        Failed,
+    }
+
+    #[derive(Event, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum OrderEvent {
+        Create,
+        Submit,
+        Complete,
+        Fail,
+    }
+
+    transitions! {
+        [*]        -> Pending    on Create;
+        Pending    -> Processing on Submit   if price_ok;
+        Processing -> Completed  on Complete do finish;
+        Pending | Processing -> Failed on Fail;
+        finals = [Completed, Failed];
+        idles  = [Pending, Processing];
+        failed = Failed;
+    }
+
+    fn price_ok(order: &mut Order, _: &()) -> bool {
+        order.price > 10.0
+    }
+
+    fn finish(_: &mut Order, _: &()) -> u32 {
+        7
+    }
+}
+
+fn main() {
+    let _ = orders::Workflow::DEFINITION;
+}

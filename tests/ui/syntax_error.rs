@@ -1,0 +1,45 @@
+//! A syntax error in `transitions!` points at the token.
+use workflow_core::prelude::*;
+
+#[derive(Entity, Clone, Debug, Default)]
+pub struct Order {
+    #[urn]
+    pub urn: String,
+    pub price: f64,
+    #[status]
+    pub status: orders::Status,
+}
+
+#[workflow(entity = Order, payload = ())]
+pub mod orders {
+    use super::*;
+
+    #[derive(State, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub enum Status {
+        #[default]
+        Pending,
+        Processing,
+        Completed,
+        Failed,
+    }
+
+    #[derive(Event, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum OrderEvent {
+        Create,
+        Submit,
+        Complete,
+        Fail,
+    }
+
+    transitions! {
+        [*]     -> Pending    on Create;
+        Pending -> Processing when Submit;
+        finals = [Completed, Failed];
+        idles  = [Pending, Processing];
+        failed = Failed;
+    }
+}
+
+fn main() {
+    let _ = orders::Workflow::DEFINITION;
+}
