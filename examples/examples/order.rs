@@ -21,8 +21,8 @@ use examples::demo::{self, DemoError};
 use examples::order::{Order, OrderWorkflow};
 use examples::stream;
 use tracing_subscriber::EnvFilter;
-use workflow_kafka::prelude::*;
 use workflow_kafka::create_workflow_topics;
+use workflow_kafka::prelude::*;
 
 /// The order workflow on Kafka.
 #[derive(Debug, Parser)]
@@ -58,9 +58,15 @@ async fn main() -> ExitCode {
         println!("{}", OrderWorkflow::MERMAID);
         return ExitCode::SUCCESS;
     }
-    let default_filter = if args.quiet { "warn" } else { "info,rdkafka=warn" };
+    let default_filter = if args.quiet {
+        "warn"
+    } else {
+        "info,rdkafka=warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)),
+        )
         .with_target(false)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -85,7 +91,12 @@ async fn embedded_demo(args: &Args) -> Result<ExitCode, DemoError> {
     let options = RuntimeOptions::default();
     kafka.create_workflow_topics::<OrderWorkflow>(&options, args.partitions)?;
     let stream = stream::generate(args.orders, args.seed);
-    println!("embedded broker at {}; publishing {} records for {} orders", kafka.bootstrap_servers(), stream.len(), args.orders);
+    println!(
+        "embedded broker at {}; publishing {} records for {} orders",
+        kafka.bootstrap_servers(),
+        stream.len(),
+        args.orders
+    );
     let report = demo::run_stream(&kafka.config(), options, &stream).await?;
     println!("\n{}", report.summary());
     let mismatches = demo::state_mismatches(&report, &stream);
@@ -111,9 +122,17 @@ async fn serve(args: &Args, brokers: &str) -> Result<ExitCode, DemoError> {
     let options = RuntimeOptions::default();
     create_workflow_topics::<OrderWorkflow>(&config, &options, args.partitions).await?;
     let store = MemoryStore::<Order>::new();
-    let consumer = WorkflowConsumer::new(&config, options, Engine::<OrderWorkflow, _>::new(store.clone()))?;
+    let consumer = WorkflowConsumer::new(
+        &config,
+        options,
+        Engine::<OrderWorkflow, _>::new(store.clone()),
+    )?;
     consumer.shutdown_handle().trigger_on_signals();
-    println!("consuming {:?} as group `{}` on {brokers}; Ctrl-C to stop", consumer.topics(), consumer.group());
+    println!(
+        "consuming {:?} as group `{}` on {brokers}; Ctrl-C to stop",
+        consumer.topics(),
+        consumer.group()
+    );
     let stats = consumer.run().await?;
     println!("\nstopped: {stats:?}");
     let mut states = std::collections::BTreeMap::new();

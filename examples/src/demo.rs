@@ -57,9 +57,15 @@ impl Report {
         let mut out = String::new();
         out += &format!("orders by state:   {:?}\n", self.states());
         out += &format!("records produced:  {}\n", self.produced);
-        out += &format!("  applied:         {} (of which {} moved an order to Failed)\n", s.applied, s.failed);
+        out += &format!(
+            "  applied:         {} (of which {} moved an order to Failed)\n",
+            s.applied, s.failed
+        );
         out += &format!("  rejected:        {} (guard said no)\n", s.rejected);
-        out += &format!("  dead-lettered:   {} {:?}\n", s.dead_lettered, s.dead_lettered_by_reason);
+        out += &format!(
+            "  dead-lettered:   {} {:?}\n",
+            s.dead_lettered, s.dead_lettered_by_reason
+        );
         out += &format!("  ignored:         {}\n", s.ignored);
         out += &format!("  duplicates:      {}\n", s.duplicates);
         out += &format!("  retried:         {}\n", s.retried);
@@ -67,16 +73,28 @@ impl Report {
             "accounted for:     {} of {} ({})\n",
             s.resolved(),
             self.produced,
-            if self.balanced() { "every record" } else { "MISMATCH" }
+            if self.balanced() {
+                "every record"
+            } else {
+                "MISMATCH"
+            }
         );
-        out += &format!("elapsed:           {:.2?}, {:.0} records/s", self.elapsed, self.records_per_second());
+        out += &format!(
+            "elapsed:           {:.2?}, {:.0} records/s",
+            self.elapsed,
+            self.records_per_second()
+        );
         out
     }
 }
 
 /// Publishes `stream` wave by wave to the broker of `config` while a [`WorkflowConsumer`]
 /// applies it, and returns once every record is resolved. The topics must exist.
-pub async fn run_stream(config: &KafkaConfig, options: RuntimeOptions, stream: &Stream) -> Result<Report, DemoError> {
+pub async fn run_stream(
+    config: &KafkaConfig,
+    options: RuntimeOptions,
+    stream: &Stream,
+) -> Result<Report, DemoError> {
     let store = MemoryStore::new();
     let engine = Engine::<OrderWorkflow, _>::new(store.clone());
     let consumer = WorkflowConsumer::new(config, options.clone(), engine)?;
@@ -94,18 +112,32 @@ pub async fn run_stream(config: &KafkaConfig, options: RuntimeOptions, stream: &
         while stats.snapshot().resolved() < published {
             if run.is_finished() || Instant::now() > deadline {
                 run.abort();
-                return Err(format!("wave not resolved: {:?} of {published} records", stats.snapshot()).into());
+                return Err(format!(
+                    "wave not resolved: {:?} of {published} records",
+                    stats.snapshot()
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
     let stats = run.await??;
-    Ok(Report { stats, produced: stream.len(), elapsed: started.elapsed(), store })
+    Ok(Report {
+        stats,
+        produced: stream.len(),
+        elapsed: started.elapsed(),
+        store,
+    })
 }
 
 /// Publishes `stream` wave by wave without consuming, pausing `between` waves so that a
 /// running service has applied a wave before the records that depend on it arrive.
-pub async fn produce_stream(config: &KafkaConfig, options: &RuntimeOptions, stream: &Stream, between: Duration) -> Result<usize, DemoError> {
+pub async fn produce_stream(
+    config: &KafkaConfig,
+    options: &RuntimeOptions,
+    stream: &Stream,
+    between: Duration,
+) -> Result<usize, DemoError> {
     let producer = raw_producer(config)?;
     for (i, wave) in stream.waves.iter().enumerate() {
         if i > 0 {
@@ -119,26 +151,39 @@ pub async fn produce_stream(config: &KafkaConfig, options: &RuntimeOptions, stre
 /// A plain producer: the stream holds records the typed producer would refuse to write
 /// (broken JSON, missing URNs), on purpose.
 fn raw_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
-    let mut client = config.clone().fill_defaults(&OrderWorkflow::DEFINITION.kafka).client_config()?;
+    let mut client = config
+        .clone()
+        .fill_defaults(&OrderWorkflow::DEFINITION.kafka)
+        .client_config()?;
     client.set("acks", "all");
     Ok(client.create()?)
 }
 
-async fn publish_wave(producer: &FutureProducer, options: &RuntimeOptions, wave: &[Record]) -> Result<(), DemoError> {
+async fn publish_wave(
+    producer: &FutureProducer,
+    options: &RuntimeOptions,
+    wave: &[Record],
+) -> Result<(), DemoError> {
     let sends = wave.iter().map(|record| async move {
         let topic = options.physical_topic(record.topic);
         let mut message = FutureRecord::to(&topic).payload(&record.value);
         if let Some(key) = &record.key {
             message = message.key(key);
         }
-        producer.send(message, Duration::from_secs(30)).await.map_err(|(error, _)| error)
+        producer
+            .send(message, Duration::from_secs(30))
+            .await
+            .map_err(|(error, _)| error)
     });
     futures_util::future::try_join_all(sends).await?;
     Ok(())
 }
 
 /// The states the stream says each order must end in, against what the store holds.
-pub fn state_mismatches(report: &Report, stream: &Stream) -> Vec<(String, OrderStatus, Option<OrderStatus>)> {
+pub fn state_mismatches(
+    report: &Report,
+    stream: &Stream,
+) -> Vec<(String, OrderStatus, Option<OrderStatus>)> {
     stream
         .final_states
         .iter()

@@ -126,7 +126,12 @@ pub mod order_workflow {
 
     /// Records why the order failed.
     fn record_failure(order: &mut Order, payload: &OrderPayload) {
-        order.failure = Some(payload.reason.clone().unwrap_or_else(|| "unspecified".to_owned()));
+        order.failure = Some(
+            payload
+                .reason
+                .clone()
+                .unwrap_or_else(|| "unspecified".to_owned()),
+        );
     }
 
     /// Every submission is audited before it is processed.

@@ -59,7 +59,11 @@ impl Stream {
 
     /// How many records must end as `expect`.
     pub fn expected(&self, expect: Expect) -> usize {
-        self.waves.iter().flatten().filter(|r| r.expect == expect).count()
+        self.waves
+            .iter()
+            .flatten()
+            .filter(|r| r.expect == expect)
+            .count()
     }
 
     /// The dead-letter reasons the stream must produce, with their counts.
@@ -96,7 +100,10 @@ fn topic(event: OrderEvent) -> &'static str {
 }
 
 fn event(event: OrderEvent, urn: &str, payload: OrderPayload, expect: Expect) -> Record {
-    let payload = OrderPayload { urn: Some(urn.to_owned()), ..payload };
+    let payload = OrderPayload {
+        urn: Some(urn.to_owned()),
+        ..payload
+    };
     Record {
         topic: topic(event),
         key: Some(urn.to_owned()),
@@ -106,11 +113,18 @@ fn event(event: OrderEvent, urn: &str, payload: OrderPayload, expect: Expect) ->
 }
 
 fn price(price: f64) -> OrderPayload {
-    OrderPayload { price: Some(price), items: Some(vec!["book".into()]), ..OrderPayload::default() }
+    OrderPayload {
+        price: Some(price),
+        items: Some(vec!["book".into()]),
+        ..OrderPayload::default()
+    }
 }
 
 fn reason(reason: &str) -> OrderPayload {
-    OrderPayload { reason: Some(reason.into()), ..OrderPayload::default() }
+    OrderPayload {
+        reason: Some(reason.into()),
+        ..OrderPayload::default()
+    }
 }
 
 /// `orders` orders with a fixed `seed`. About one order in ten also gets a broken record.
@@ -128,7 +142,11 @@ pub fn generate(orders: usize, seed: u64) -> Stream {
         let (story, end) = match dice.below(100) {
             // Happy path: created, submitted, completed.
             0..=39 => (
-                vec![event(Create, &urn, price(high), Applied), event(Submit, &urn, OrderPayload::default(), Applied), event(Complete, &urn, OrderPayload::default(), Applied)],
+                vec![
+                    event(Create, &urn, price(high), Applied),
+                    event(Submit, &urn, OrderPayload::default(), Applied),
+                    event(Complete, &urn, OrderPayload::default(), Applied),
+                ],
                 OrderStatus::Completed,
             ),
             // Too cheap: the submission is rejected, the price is raised, it goes through,
@@ -144,16 +162,38 @@ pub fn generate(orders: usize, seed: u64) -> Stream {
                 OrderStatus::Failed,
             ),
             // Cancelled while pending.
-            55..=69 => (vec![event(Create, &urn, price(high), Applied), event(Fail, &urn, reason("cancelled by customer"), Applied)], OrderStatus::Failed),
+            55..=69 => (
+                vec![
+                    event(Create, &urn, price(high), Applied),
+                    event(Fail, &urn, reason("cancelled by customer"), Applied),
+                ],
+                OrderStatus::Failed,
+            ),
             // Submitted, then failed while processing.
             70..=79 => (
-                vec![event(Create, &urn, price(high), Applied), event(Submit, &urn, OrderPayload::default(), Applied), event(Fail, &urn, reason("payment declined"), Applied)],
+                vec![
+                    event(Create, &urn, price(high), Applied),
+                    event(Submit, &urn, OrderPayload::default(), Applied),
+                    event(Fail, &urn, reason("payment declined"), Applied),
+                ],
                 OrderStatus::Failed,
             ),
             // Still being edited.
-            80..=89 => (vec![event(Create, &urn, price(low), Applied), event(Update, &urn, price(high), Applied)], OrderStatus::Pending),
+            80..=89 => (
+                vec![
+                    event(Create, &urn, price(low), Applied),
+                    event(Update, &urn, price(high), Applied),
+                ],
+                OrderStatus::Pending,
+            ),
             // An update with a negative price fails the order (the action refuses it).
-            _ => (vec![event(Create, &urn, price(high), Applied), event(Update, &urn, price(-1.0), Applied)], OrderStatus::Failed),
+            _ => (
+                vec![
+                    event(Create, &urn, price(high), Applied),
+                    event(Update, &urn, price(-1.0), Applied),
+                ],
+                OrderStatus::Failed,
+            ),
         };
         let mut story = story;
         if dice.below(10) == 0 {
@@ -164,9 +204,17 @@ pub fn generate(orders: usize, seed: u64) -> Stream {
     }
     let depth = stories.iter().map(Vec::len).max().unwrap_or(0);
     let waves = (0..depth)
-        .map(|k| stories.iter().filter_map(|story| story.get(k).cloned()).collect())
+        .map(|k| {
+            stories
+                .iter()
+                .filter_map(|story| story.get(k).cloned())
+                .collect()
+        })
         .collect();
-    Stream { waves, final_states }
+    Stream {
+        waves,
+        final_states,
+    }
 }
 
 /// A record that must be dead-lettered, appended to an order whose story ended in `end`.
@@ -178,12 +226,37 @@ fn broken(urn: &str, end: OrderStatus, kind: u64) -> Record {
         expect: Expect::DeadLetter(reason),
     };
     match kind {
-        0 => raw(topic(OrderEvent::Submit), Some(urn), "{\"urn\": \"oops", "invalid_json"),
-        1 => raw(topic(OrderEvent::Update), None, "{\"price\": 12.5}", "missing_urn"),
-        2 => raw(topic(OrderEvent::Update), Some(urn), "{\"price\": \"twelve\"}", "payload_mismatch"),
+        0 => raw(
+            topic(OrderEvent::Submit),
+            Some(urn),
+            "{\"urn\": \"oops",
+            "invalid_json",
+        ),
+        1 => raw(
+            topic(OrderEvent::Update),
+            None,
+            "{\"price\": 12.5}",
+            "missing_urn",
+        ),
+        2 => raw(
+            topic(OrderEvent::Update),
+            Some(urn),
+            "{\"price\": \"twelve\"}",
+            "payload_mismatch",
+        ),
         // An event the order's state does not allow.
-        _ if end == OrderStatus::Pending => event(OrderEvent::Complete, urn, OrderPayload::default(), Expect::DeadLetter("no_transition")),
-        _ => event(OrderEvent::Submit, urn, OrderPayload::default(), Expect::DeadLetter("entity_in_final_state")),
+        _ if end == OrderStatus::Pending => event(
+            OrderEvent::Complete,
+            urn,
+            OrderPayload::default(),
+            Expect::DeadLetter("no_transition"),
+        ),
+        _ => event(
+            OrderEvent::Submit,
+            urn,
+            OrderPayload::default(),
+            Expect::DeadLetter("entity_in_final_state"),
+        ),
     }
 }
 
@@ -200,7 +273,12 @@ mod tests {
             assert!(stream.expected(expect) > 0, "{expect:?}");
         }
         let reasons = stream.expected_dead_letters();
-        for reason in ["invalid_json", "missing_urn", "payload_mismatch", "entity_in_final_state"] {
+        for reason in [
+            "invalid_json",
+            "missing_urn",
+            "payload_mismatch",
+            "entity_in_final_state",
+        ] {
             assert!(reasons.contains_key(reason), "{reason}: {reasons:?}");
         }
     }

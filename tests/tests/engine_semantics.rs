@@ -165,7 +165,10 @@ fn engine() -> Eng {
 }
 
 fn cmd(amount: i64) -> Cmd {
-    Cmd { amount, ..Cmd::default() }
+    Cmd {
+        amount,
+        ..Cmd::default()
+    }
 }
 
 async fn open(engine: &Eng, urn: &str) {
@@ -186,12 +189,24 @@ fn stored(engine: &Eng, urn: &str) -> Account {
 #[tokio::test]
 async fn simple_flow_creates_and_moves_the_entity() {
     let engine = engine();
-    let created = engine.emit(Ev::Create, "a-1", &Cmd::default()).await.unwrap();
-    assert_eq!((created.kind, created.from, created.to), (OutcomeKind::Transitioned, None, St::Open));
+    let created = engine
+        .emit(Ev::Create, "a-1", &Cmd::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (created.kind, created.from, created.to),
+        (OutcomeKind::Transitioned, None, St::Open)
+    );
     assert_eq!(created.entity.id, "a-1");
     let deposit = engine.emit(Ev::Deposit, "a-1", &cmd(50)).await.unwrap();
-    assert_eq!((deposit.from, deposit.to, deposit.path.clone()), (Some(St::Open), St::Funded, vec![St::Funded]));
-    let closed = engine.emit(Ev::Close, "a-1", &Cmd::default()).await.unwrap();
+    assert_eq!(
+        (deposit.from, deposit.to, deposit.path.clone()),
+        (Some(St::Open), St::Funded, vec![St::Funded])
+    );
+    let closed = engine
+        .emit(Ev::Close, "a-1", &Cmd::default())
+        .await
+        .unwrap();
     assert_eq!(closed.to, St::Closed);
     assert_eq!(stored(&engine, "a-1").status, St::Closed);
 }
@@ -199,7 +214,11 @@ async fn simple_flow_creates_and_moves_the_entity() {
 #[tokio::test]
 async fn several_sources_and_several_events_share_one_transition() {
     let engine = engine();
-    for (urn, setup_deposit, event) in [("s-1", false, Ev::Freeze), ("s-2", true, Ev::Cancel), ("s-3", true, Ev::Freeze)] {
+    for (urn, setup_deposit, event) in [
+        ("s-1", false, Ev::Freeze),
+        ("s-2", true, Ev::Cancel),
+        ("s-3", true, Ev::Freeze),
+    ] {
         open(&engine, urn).await;
         if setup_deposit {
             engine.emit(Ev::Deposit, urn, &cmd(5)).await.unwrap();
@@ -227,7 +246,10 @@ async fn inline_actions_change_the_saved_entity() {
     funded(&engine, "i-1", 30).await;
     let account = stored(&engine, "i-1");
     assert_eq!(account.balance, 30);
-    assert_eq!(account.log, vec!["opened", "on_event 1", "on_event 2", "deposit 30"]);
+    assert_eq!(
+        account.log,
+        vec!["opened", "on_event 1", "on_event 2", "deposit 30"]
+    );
 }
 
 #[tokio::test]
@@ -244,32 +266,69 @@ async fn on_status_changed_fails_the_entity_unless_fail_on_error_is_false() {
     let engine = engine();
     // fail_on_error defaults to true: Reviewing -> Approved's handler failure fails the entity.
     funded(&engine, "n-1", 2000).await;
-    let noisy = Cmd { notify_fails: true, ..Cmd::default() };
+    let noisy = Cmd {
+        notify_fails: true,
+        ..Cmd::default()
+    };
     let outcome = engine.emit(Ev::Review, "n-1", &noisy).await.unwrap();
-    assert!(matches!(outcome.kind, OutcomeKind::Failed { .. }), "{:?}", outcome.kind);
+    assert!(
+        matches!(outcome.kind, OutcomeKind::Failed { .. }),
+        "{:?}",
+        outcome.kind
+    );
     assert_eq!(stored(&engine, "n-1").status, St::Failed);
     // fail_on_error = false: the failure is logged and the transition stands.
     funded(&engine, "n-2", 10).await;
     let outcome = engine.emit(Ev::Freeze, "n-2", &noisy).await.unwrap();
-    assert_eq!((outcome.kind, outcome.to), (OutcomeKind::Transitioned, St::Frozen));
-    assert_eq!(stored(&engine, "n-2").log.last().map(String::as_str), Some("frozen"));
+    assert_eq!(
+        (outcome.kind, outcome.to),
+        (OutcomeKind::Transitioned, St::Frozen)
+    );
+    assert_eq!(
+        stored(&engine, "n-2").log.last().map(String::as_str),
+        Some("frozen")
+    );
 }
 
 #[tokio::test]
 async fn a_failing_action_moves_to_failed_and_discards_the_chain() {
     let engine = engine();
     for (urn, payload) in [
-        ("f-1", Cmd { fail: true, ..cmd(10) }),
-        ("f-2", Cmd { panic: true, ..cmd(10) }),
-        ("f-3", Cmd { audit_fails: true, ..cmd(10) }),
+        (
+            "f-1",
+            Cmd {
+                fail: true,
+                ..cmd(10)
+            },
+        ),
+        (
+            "f-2",
+            Cmd {
+                panic: true,
+                ..cmd(10)
+            },
+        ),
+        (
+            "f-3",
+            Cmd {
+                audit_fails: true,
+                ..cmd(10)
+            },
+        ),
     ] {
         open(&engine, urn).await;
         let outcome = engine.emit(Ev::Deposit, urn, &payload).await.unwrap();
-        let OutcomeKind::Failed { error } = &outcome.kind else { panic!("{urn}: {:?}", outcome.kind) };
+        let OutcomeKind::Failed { error } = &outcome.kind else {
+            panic!("{urn}: {:?}", outcome.kind)
+        };
         assert!(matches!(error, ActionError::Fail(_)));
         let account = stored(&engine, urn);
         assert_eq!((account.status, account.balance), (St::Failed, 0), "{urn}");
-        assert_eq!(account.log, vec!["opened"], "{urn}: the failing chain's changes are discarded");
+        assert_eq!(
+            account.log,
+            vec!["opened"],
+            "{urn}: the failing chain's changes are discarded"
+        );
     }
 }
 
@@ -278,20 +337,35 @@ async fn fallback_runs_when_every_guard_rejects_and_is_saved() {
     let engine = engine();
     open(&engine, "fb-1").await;
     let outcome = engine.emit(Ev::Deposit, "fb-1", &cmd(-5)).await.unwrap();
-    assert_eq!((outcome.kind, outcome.to), (OutcomeKind::Fallback, St::Open));
-    assert_eq!(stored(&engine, "fb-1").log.last().map(String::as_str), Some("refused Deposit"));
+    assert_eq!(
+        (outcome.kind, outcome.to),
+        (OutcomeKind::Fallback, St::Open)
+    );
+    assert_eq!(
+        stored(&engine, "fb-1").log.last().map(String::as_str),
+        Some("refused Deposit")
+    );
 }
 
 #[tokio::test]
 async fn automatic_transitions_run_through_non_idle_states() {
     let engine = engine();
     funded(&engine, "auto-1", 5000).await;
-    let outcome = engine.emit(Ev::Review, "auto-1", &Cmd::default()).await.unwrap();
+    let outcome = engine
+        .emit(Ev::Review, "auto-1", &Cmd::default())
+        .await
+        .unwrap();
     assert_eq!(outcome.path, vec![St::Reviewing, St::Approved]);
-    assert_eq!(stored(&engine, "auto-1").log.last().map(String::as_str), Some("approved"));
+    assert_eq!(
+        stored(&engine, "auto-1").log.last().map(String::as_str),
+        Some("approved")
+    );
     // Small accounts go back to Funded: the first automatic transition whose guards pass.
     funded(&engine, "auto-2", 5).await;
-    let outcome = engine.emit(Ev::Review, "auto-2", &Cmd::default()).await.unwrap();
+    let outcome = engine
+        .emit(Ev::Review, "auto-2", &Cmd::default())
+        .await
+        .unwrap();
     assert_eq!(outcome.path, vec![St::Reviewing, St::Funded]);
 }
 
@@ -300,21 +374,40 @@ async fn automatic_transitions_run_through_non_idle_states() {
 #[tokio::test]
 async fn rule_1_missing_entity_is_created_by_a_star_transition_or_not_found() {
     let engine = engine();
-    let err = engine.emit(Ev::Deposit, "ghost", &cmd(1)).await.unwrap_err();
+    let err = engine
+        .emit(Ev::Deposit, "ghost", &cmd(1))
+        .await
+        .unwrap_err();
     assert!(matches!(&err, WorkflowError::NotFound { urn, event: Ev::Deposit } if urn == "ghost"));
     assert!(engine.store().is_empty());
-    let outcome = engine.emit(Ev::Create, "ghost", &Cmd::default()).await.unwrap();
-    assert_eq!((outcome.from, outcome.to, outcome.version), (None, St::Open, Some(Version(1))));
+    let outcome = engine
+        .emit(Ev::Create, "ghost", &Cmd::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.from, outcome.to, outcome.version),
+        (None, St::Open, Some(Version(1)))
+    );
 }
 
 #[tokio::test]
 async fn rule_2_final_state_runs_nothing() {
     let engine = engine();
     funded(&engine, "fin", 1).await;
-    engine.emit(Ev::Close, "fin", &Cmd::default()).await.unwrap();
+    engine
+        .emit(Ev::Close, "fin", &Cmd::default())
+        .await
+        .unwrap();
     let before = engine.store().load("fin").await.unwrap();
     let err = engine.emit(Ev::Deposit, "fin", &cmd(1)).await.unwrap_err();
-    assert!(matches!(err, WorkflowError::EntityInFinalState { state: St::Closed, event: Ev::Deposit, .. }));
+    assert!(matches!(
+        err,
+        WorkflowError::EntityInFinalState {
+            state: St::Closed,
+            event: Ev::Deposit,
+            ..
+        }
+    ));
     assert_eq!(engine.store().load("fin").await.unwrap(), before);
 }
 
@@ -323,7 +416,14 @@ async fn rule_3_no_candidate_is_no_transition() {
     let engine = engine();
     open(&engine, "nt").await;
     let err = engine.emit(Ev::Withdraw, "nt", &cmd(1)).await.unwrap_err();
-    assert!(matches!(err, WorkflowError::NoTransition { state: St::Open, event: Ev::Withdraw, .. }));
+    assert!(matches!(
+        err,
+        WorkflowError::NoTransition {
+            state: St::Open,
+            event: Ev::Withdraw,
+            ..
+        }
+    ));
     assert_eq!(err.reason_code(), "no_transition");
 }
 
@@ -332,10 +432,26 @@ async fn rule_4_guard_errors_are_errors_not_false() {
     let engine = engine();
     open(&engine, "ge").await;
     let before = engine.store().load("ge").await.unwrap();
-    let err = engine.emit(Ev::Deposit, "ge", &Cmd { guard_error: true, ..cmd(5) }).await.unwrap_err();
-    assert!(matches!(&err, WorkflowError::Guard { source, .. } if source.guard == "positive" && source.message == "limits service down"));
+    let err = engine
+        .emit(
+            Ev::Deposit,
+            "ge",
+            &Cmd {
+                guard_error: true,
+                ..cmd(5)
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::Guard { source, .. } if source.guard == "positive" && source.message == "limits service down")
+    );
     assert!(err.is_transient());
-    assert_eq!(engine.store().load("ge").await.unwrap(), before, "neither the fallback nor anything else ran");
+    assert_eq!(
+        engine.store().load("ge").await.unwrap(),
+        before,
+        "neither the fallback nor anything else ran"
+    );
 }
 
 #[tokio::test]
@@ -343,7 +459,17 @@ async fn rule_5_retry_saves_nothing() {
     let engine = engine();
     open(&engine, "rt").await;
     let before = engine.store().load("rt").await.unwrap();
-    let err = engine.emit(Ev::Deposit, "rt", &Cmd { retry: true, ..cmd(5) }).await.unwrap_err();
+    let err = engine
+        .emit(
+            Ev::Deposit,
+            "rt",
+            &Cmd {
+                retry: true,
+                ..cmd(5)
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(&err, WorkflowError::Retry { reason, .. } if reason == "ledger busy"));
     assert_eq!(engine.store().load("rt").await.unwrap(), before);
 }
@@ -352,17 +478,35 @@ async fn rule_5_retry_saves_nothing() {
 async fn rule_6_status_is_set_before_status_handlers_run() {
     let engine = engine();
     funded(&engine, "st", 1).await;
-    let outcome = engine.emit(Ev::Freeze, "st", &Cmd::default()).await.unwrap();
+    let outcome = engine
+        .emit(Ev::Freeze, "st", &Cmd::default())
+        .await
+        .unwrap();
     assert_eq!(outcome.entity.status, St::Frozen);
-    assert_eq!(outcome.entity.log.last().map(String::as_str), Some("frozen"));
+    assert_eq!(
+        outcome.entity.log.last().map(String::as_str),
+        Some("frozen")
+    );
 }
 
 #[tokio::test]
 async fn rule_7_chain_is_bounded() {
-    let engine: Eng = Engine::with_config(MemoryStore::new(), EngineConfig { max_chain: 0, ..EngineConfig::default() });
+    let engine: Eng = Engine::with_config(
+        MemoryStore::new(),
+        EngineConfig {
+            max_chain: 0,
+            ..EngineConfig::default()
+        },
+    );
     funded(&engine, "ch", 5).await;
-    let err = engine.emit(Ev::Review, "ch", &Cmd::default()).await.unwrap_err();
-    assert!(matches!(&err, WorkflowError::ChainTooLong { limit: 0, path, .. } if path == &[St::Reviewing]), "{err:?}");
+    let err = engine
+        .emit(Ev::Review, "ch", &Cmd::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::ChainTooLong { limit: 0, path, .. } if path == &[St::Reviewing]),
+        "{err:?}"
+    );
     assert_eq!(stored(&engine, "ch").status, St::Failed);
 }
 
@@ -371,11 +515,21 @@ async fn rule_8_saves_once_with_the_loaded_version_and_position() {
     let engine = engine();
     open(&engine, "sv").await;
     let at = Position::new("accounts/0", 41);
-    let outcome = engine.emit_at(Ev::Deposit, "sv", &cmd(5), Some(&at)).await.unwrap();
+    let outcome = engine
+        .emit_at(Ev::Deposit, "sv", &cmd(5), Some(&at))
+        .await
+        .unwrap();
     assert_eq!(outcome.version, Some(Version(2)), "one save per event");
-    let again = engine.emit_at(Ev::Deposit, "sv", &cmd(5), Some(&at)).await.unwrap();
+    let again = engine
+        .emit_at(Ev::Deposit, "sv", &cmd(5), Some(&at))
+        .await
+        .unwrap();
     assert_eq!(again.kind, OutcomeKind::AlreadyApplied);
-    assert_eq!(stored(&engine, "sv").balance, 5, "a redelivery applies nothing twice");
+    assert_eq!(
+        stored(&engine, "sv").balance,
+        5,
+        "a redelivery applies nothing twice"
+    );
 }
 
 /// A store where another writer changes the entity between our load and our save, once.
@@ -388,7 +542,12 @@ impl EntityStore<Account> for Contended {
     async fn load(&self, urn: &str) -> Result<Option<Loaded<Account>>, StoreError> {
         self.inner.load(urn).await
     }
-    async fn save(&self, entity: &Account, expected: Option<Version>, position: Option<&Position>) -> Result<Version, StoreError> {
+    async fn save(
+        &self,
+        entity: &Account,
+        expected: Option<Version>,
+        position: Option<&Position>,
+    ) -> Result<Version, StoreError> {
         if !std::mem::replace(&mut *self.raced.lock().unwrap(), true) {
             let mut other = self.inner.get(entity.urn()).unwrap();
             other.balance += 1000;
@@ -402,7 +561,10 @@ impl EntityStore<Account> for Contended {
 async fn rule_8_a_version_conflict_reloads_and_re_evaluates() {
     let inner = MemoryStore::new();
     funded(&Engine::new(inner.clone()), "vc", 10).await;
-    let engine = Engine::<AccountWorkflow, _>::new(Contended { inner: inner.clone(), raced: Mutex::new(false) });
+    let engine = Engine::<AccountWorkflow, _>::new(Contended {
+        inner: inner.clone(),
+        raced: Mutex::new(false),
+    });
     let outcome = engine.emit(Ev::Withdraw, "vc", &cmd(500)).await.unwrap();
     // Evaluated first against balance 10 (fallback), then against the other writer's 1010.
     assert_eq!(outcome.kind, OutcomeKind::Transitioned);
@@ -413,7 +575,10 @@ async fn rule_8_a_version_conflict_reloads_and_re_evaluates() {
 async fn rule_9_outcome_is_typed() {
     let engine = engine();
     funded(&engine, "ty", 3000).await;
-    let outcome: OutcomeOf<AccountWorkflow> = engine.emit(Ev::Review, "ty", &Cmd::default()).await.unwrap();
+    let outcome: OutcomeOf<AccountWorkflow> = engine
+        .emit(Ev::Review, "ty", &Cmd::default())
+        .await
+        .unwrap();
     assert_eq!(outcome.event, Ev::Review);
     assert_eq!((outcome.from, outcome.to), (Some(St::Funded), St::Approved));
     assert_eq!(outcome.entity.balance, 3000);
@@ -437,7 +602,12 @@ async fn emit_runs_on_spawned_tasks() {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let engine = engine.clone();
-            tokio::spawn(async move { engine.emit(Ev::Create, &format!("sp-{i}"), &Cmd::default()).await.map(|o| o.to) })
+            tokio::spawn(async move {
+                engine
+                    .emit(Ev::Create, &format!("sp-{i}"), &Cmd::default())
+                    .await
+                    .map(|o| o.to)
+            })
         })
         .collect();
     for task in tasks {
@@ -453,7 +623,10 @@ fn generated_definition_and_bindings() {
     assert_eq!(def.failed_state(), Some("Failed"));
     assert_eq!(def.transitions[2].guards, ["positive", "covered"]);
     assert_eq!(def.fallback, Some("refused"));
-    assert_eq!(def.on_event.iter().map(|h| h.name).collect::<Vec<_>>(), ["first", "second"]);
+    assert_eq!(
+        def.on_event.iter().map(|h| h.name).collect::<Vec<_>>(),
+        ["first", "second"]
+    );
     assert!(AccountWorkflow::MERMAID.starts_with("stateDiagram-v2"));
     assert_eq!(AccountWorkflow::topic_of(Ev::Deposit), None);
     assert_eq!("Reviewing".parse::<St>().unwrap(), St::Reviewing);

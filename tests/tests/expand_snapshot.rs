@@ -93,7 +93,8 @@ fn order_workflow_expansion_matches_the_snapshot() {
     let expanded = internals::expand_workflow(attr, item, internals::Runtime::Core);
     let file: syn::File = syn::parse2(expanded).expect("the expansion parses as a file");
     let actual = prettyplease::unparse(&file);
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/order_workflow.expanded.rs");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots/order_workflow.expanded.rs");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
         std::fs::write(&path, &actual).expect("write the snapshot");
         return;
@@ -104,7 +105,10 @@ fn order_workflow_expansion_matches_the_snapshot() {
             .lines()
             .zip(actual.lines())
             .position(|(e, a)| e != a)
-            .map_or_else(|| expected.lines().count().min(actual.lines().count()) + 1, |i| i + 1);
+            .map_or_else(
+                || expected.lines().count().min(actual.lines().count()) + 1,
+                |i| i + 1,
+            );
         panic!(
             "the expansion differs from {} (first at line {first_difference}).\n\
              If the change is intended, run `UPDATE_SNAPSHOTS=1 cargo test -p tests --test expand_snapshot` \
@@ -117,7 +121,8 @@ fn order_workflow_expansion_matches_the_snapshot() {
 #[test]
 fn expansion_is_deterministic() {
     let (attr, item) = order_workflow();
-    let first = internals::expand_workflow(attr.clone(), item.clone(), internals::Runtime::Core).to_string();
+    let first = internals::expand_workflow(attr.clone(), item.clone(), internals::Runtime::Core)
+        .to_string();
     let second = internals::expand_workflow(attr, item, internals::Runtime::Core).to_string();
     assert_eq!(first, second);
 }

@@ -115,22 +115,46 @@ struct Reference {
 /// What one step produced, in a form both sides can be reduced to.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
-    Ok { kind: &'static str, to: &'static str },
+    Ok {
+        kind: &'static str,
+        to: &'static str,
+    },
     Err(&'static str),
 }
 
 impl Reference {
     fn new() -> Self {
-        let guards: HashMap<&'static str, Guard> =
-            [("even", model::even as Guard), ("small", model::small), ("big", model::big)].into();
-        let actions: HashMap<&'static str, Action> = [
-            ("bump", (|t: &mut Thing, i: &Input| Ok(model::bump(t, i))) as Action),
-            ("reset", |t, i| Ok(model::reset(t, i))),
-            ("fragile", model::fragile),
-            ("saw_z", |t, i| Ok(model::saw_z(t, i))),
+        let guards: HashMap<&'static str, Guard> = [
+            ("even", model::even as Guard),
+            ("small", model::small),
+            ("big", model::big),
         ]
         .into();
-        Self { def: ModelWorkflow::DEFINITION, guards, actions, entities: HashMap::new() }
+        let actions: HashMap<&'static str, Action> = [
+            (
+                "bump",
+                (|t: &mut Thing, i: &Input| {
+                    model::bump(t, i);
+                    Ok(())
+                }) as Action,
+            ),
+            ("reset", |t, i| {
+                model::reset(t, i);
+                Ok(())
+            }),
+            ("fragile", model::fragile),
+            ("saw_z", |t, i| {
+                model::saw_z(t, i);
+                Ok(())
+            }),
+        ]
+        .into();
+        Self {
+            def: ModelWorkflow::DEFINITION,
+            guards,
+            actions,
+            entities: HashMap::new(),
+        }
     }
 
     fn state(&self, name: &str) -> &'static workflow_core::StateInfo {
@@ -162,19 +186,35 @@ impl Reference {
             })
             .collect();
         if candidates.is_empty() {
-            return Step::Err(if from.is_none() { "not_found" } else { "no_transition" });
+            return Step::Err(if from.is_none() {
+                "not_found"
+            } else {
+                "no_transition"
+            });
         }
-        let base = loaded.unwrap_or_else(|| Thing { urn: urn.to_owned(), ..Thing::default() });
+        let base = loaded.unwrap_or_else(|| Thing {
+            urn: urn.to_owned(),
+            ..Thing::default()
+        });
         let mut thing = base.clone();
-        let Some(first) = candidates.into_iter().find(|t| self.passes(t, &thing, input)) else {
+        let Some(first) = candidates
+            .into_iter()
+            .find(|t| self.passes(t, &thing, input))
+        else {
             let Some(fallback) = def.fallback.filter(|_| from.is_some()) else {
-                return Step::Ok { kind: "rejected", to: from.unwrap_or("A") };
+                return Step::Ok {
+                    kind: "rejected",
+                    to: from.unwrap_or("A"),
+                };
             };
             assert_eq!(fallback, "noted");
             thing.notes += 1;
             let to = thing.status.as_str();
             self.entities.insert(urn.to_owned(), thing);
-            return Step::Ok { kind: "fallback", to };
+            return Step::Ok {
+                kind: "fallback",
+                to,
+            };
         };
         let mut step = first;
         let mut automatic = false;
@@ -185,13 +225,20 @@ impl Reference {
                 def.on_event.iter().filter(|h| h.event == event).collect()
             };
             handlers.sort_by_key(|h| h.order);
-            let names: Vec<&str> = handlers.iter().map(|h| h.name).chain(step.actions.iter().copied()).collect();
+            let names: Vec<&str> = handlers
+                .iter()
+                .map(|h| h.name)
+                .chain(step.actions.iter().copied())
+                .collect();
             if self.run(&names, &mut thing, input).is_err() {
                 let failed = def.failed_state().expect("failed state");
                 let mut failed_thing = base.clone();
                 failed_thing.status = failed.parse().unwrap();
                 self.entities.insert(urn.to_owned(), failed_thing);
-                return Step::Ok { kind: "failed", to: failed };
+                return Step::Ok {
+                    kind: "failed",
+                    to: failed,
+                };
             }
             thing.status = step.to.parse().unwrap();
             let info = self.state(step.to);

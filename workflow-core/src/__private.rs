@@ -12,9 +12,8 @@ pub use std::str::FromStr;
 pub use std::{convert, fmt, primitive, stringify};
 
 pub use crate::{
-    ActionError, Candidate, Definition, Entity, Event, EventHandlerInfo, GuardError,
-    KafkaDefaults, State, StateInfo, StatusHandlerInfo, TopicBinding, TransitionInfo,
-    UnknownName, Workflow,
+    ActionError, Candidate, Definition, Entity, Event, EventHandlerInfo, GuardError, KafkaDefaults,
+    State, StateInfo, StatusHandlerInfo, TopicBinding, TransitionInfo, UnknownName, Workflow,
 };
 
 /// What a guard may return: `bool`, or `Result<bool, E>` with a displayable error.
@@ -33,7 +32,10 @@ impl GuardOutput for bool {
 impl<E: fmt::Display> GuardOutput for Result<bool, E> {
     #[inline]
     fn into_guard_result(self, guard: &'static str) -> Result<bool, GuardError> {
-        self.map_err(|e| GuardError { guard, message: e.to_string() })
+        self.map_err(|e| GuardError {
+            guard,
+            message: e.to_string(),
+        })
     }
 }
 

@@ -39,7 +39,10 @@ impl Definition {
 
     /// The topic bound to the event called `event`, if any.
     pub fn topic_of(&self, event: &str) -> Option<&'static str> {
-        self.topics.iter().find(|b| b.event == event).map(|b| b.topic)
+        self.topics
+            .iter()
+            .find(|b| b.event == event)
+            .map(|b| b.topic)
     }
 
     /// The name of the failed state, if one is declared.

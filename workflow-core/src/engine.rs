@@ -25,7 +25,10 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { max_chain: 32, max_conflict_retries: 8 }
+        Self {
+            max_chain: 32,
+            max_conflict_retries: 8,
+        }
     }
 }
 
@@ -66,7 +69,11 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
 
     /// An engine with explicit bounds.
     pub fn with_config(store: S, config: EngineConfig) -> Self {
-        Self { store, config, workflow: PhantomData }
+        Self {
+            store,
+            config,
+            workflow: PhantomData,
+        }
     }
 
     /// The store the engine loads from and saves to.
@@ -130,8 +137,14 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         let mut conflicts = 0;
         loop {
             let plan = self.evaluate(event, urn, payload, position).await?;
-            let Plan { mut outcome, save, error_after_save } = plan;
-            let Some(expected) = save else { return Ok(outcome) };
+            let Plan {
+                mut outcome,
+                save,
+                error_after_save,
+            } = plan;
+            let Some(expected) = save else {
+                return Ok(outcome);
+            };
             match self.store.save(&outcome.entity, expected, position).await {
                 Ok(version) => {
                     outcome.version = Some(version);
@@ -140,7 +153,9 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                         None => Ok(outcome),
                     };
                 }
-                Err(StoreError::Conflict { .. }) if conflicts < self.config.max_conflict_retries => {
+                Err(StoreError::Conflict { .. })
+                    if conflicts < self.config.max_conflict_retries =>
+                {
                     conflicts += 1;
                     tracing::debug!(urn, conflicts, "version conflict; re-evaluating");
                 }
@@ -162,7 +177,14 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
             Some(loaded) => {
                 if position.is_some_and(|p| loaded.has_applied(p)) {
                     let state = loaded.entity.status();
-                    return Ok(unchanged(event, Some(state), state, loaded.entity, Some(loaded.version), OutcomeKind::AlreadyApplied));
+                    return Ok(unchanged(
+                        event,
+                        Some(state),
+                        state,
+                        loaded.entity,
+                        Some(loaded.version),
+                        OutcomeKind::AlreadyApplied,
+                    ));
                 }
                 (loaded.entity, Some(loaded.version))
             }
@@ -171,19 +193,32 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         let from = version.map(|_| base.status());
 
         if let Some(state) = from.filter(|s| W::is_final(*s)) {
-            return Err(WorkflowError::EntityInFinalState { urn: urn.to_owned(), state, event });
+            return Err(WorkflowError::EntityInFinalState {
+                urn: urn.to_owned(),
+                state,
+                event,
+            });
         }
         let candidates = W::candidates(from, event);
         if candidates.is_empty() {
             return Err(match from {
-                None => WorkflowError::NotFound { urn: urn.to_owned(), event },
-                Some(state) => WorkflowError::NoTransition { urn: urn.to_owned(), state, event },
+                None => WorkflowError::NotFound {
+                    urn: urn.to_owned(),
+                    event,
+                },
+                Some(state) => WorkflowError::NoTransition {
+                    urn: urn.to_owned(),
+                    state,
+                    event,
+                },
             });
         }
 
         let mut entity = base.clone();
         let Some(first) = first_passing::<W>(candidates, &entity, payload, urn).await? else {
-            return self.reject(event, urn, payload, from, base, entity, version).await;
+            return self
+                .reject(event, urn, payload, from, base, entity, version)
+                .await;
         };
 
         let mut path = Vec::with_capacity(2);
@@ -202,7 +237,9 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
             }
             entity.set_status(step.to);
             path.push(step.to);
-            if let Err(error) = catch_panic(W::on_status_changed(state, step.to, &mut entity, payload)).await {
+            if let Err(error) =
+                catch_panic(W::on_status_changed(state, step.to, &mut entity, payload)).await
+            {
                 return fail::<W>(event, urn, from, base, version, path, error);
             }
             state = Some(step.to);
@@ -210,8 +247,20 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                 break OutcomeKind::Transitioned;
             }
             if automatic_steps == self.config.max_chain {
-                let error = WorkflowError::ChainTooLong { urn: urn.to_owned(), limit: self.config.max_chain, path: path.clone() };
-                return match fail::<W>(event, urn, from, base, version, path, ActionError::fail("chain too long")) {
+                let error = WorkflowError::ChainTooLong {
+                    urn: urn.to_owned(),
+                    limit: self.config.max_chain,
+                    path: path.clone(),
+                };
+                return match fail::<W>(
+                    event,
+                    urn,
+                    from,
+                    base,
+                    version,
+                    path,
+                    ActionError::fail("chain too long"),
+                ) {
                     Ok(mut plan) => {
                         plan.error_after_save = Some(error);
                         Ok(plan)
@@ -229,7 +278,15 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         };
         let to = entity.status();
         Ok(Plan {
-            outcome: Outcome { kind, event, from, to, path, entity, version },
+            outcome: Outcome {
+                kind,
+                event,
+                from,
+                to,
+                path,
+                entity,
+                version,
+            },
             save: Some(version),
             error_after_save: None,
         })
@@ -251,11 +308,26 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         // nothing to fall back on.
         if !W::HAS_FALLBACK || from.is_none() {
             let state = from.unwrap_or(base.status());
-            return Ok(unchanged(event, from, state, base, version, OutcomeKind::GuardRejected));
+            return Ok(unchanged(
+                event,
+                from,
+                state,
+                base,
+                version,
+                OutcomeKind::GuardRejected,
+            ));
         }
         match catch_panic(W::fallback(event, &mut entity, payload)).await {
             Ok(()) => Ok(Plan {
-                outcome: Outcome { kind: OutcomeKind::Fallback, event, from, to: entity.status(), path: Vec::new(), entity, version },
+                outcome: Outcome {
+                    kind: OutcomeKind::Fallback,
+                    event,
+                    from,
+                    to: entity.status(),
+                    path: Vec::new(),
+                    entity,
+                    version,
+                },
                 save: Some(version),
                 error_after_save: None,
             }),
@@ -276,9 +348,15 @@ async fn first_passing<W: Workflow>(
             .catch_unwind()
             .await
             .unwrap_or_else(|panic| {
-                Err(GuardError { guard: "<panicked>", message: panic_message(&*panic) })
+                Err(GuardError {
+                    guard: "<panicked>",
+                    message: panic_message(&*panic),
+                })
             })
-            .map_err(|source| WorkflowError::Guard { urn: urn.to_owned(), source })?;
+            .map_err(|source| WorkflowError::Guard {
+                urn: urn.to_owned(),
+                source,
+            })?;
         if passed {
             return Ok(Some(*candidate));
         }
@@ -287,11 +365,18 @@ async fn first_passing<W: Workflow>(
 }
 
 /// Runs user code, turning a panic into [`ActionError::Fail`].
-async fn catch_panic(run: impl Future<Output = Result<(), ActionError>>) -> Result<(), ActionError> {
+async fn catch_panic(
+    run: impl Future<Output = Result<(), ActionError>>,
+) -> Result<(), ActionError> {
     AssertUnwindSafe(run)
         .catch_unwind()
         .await
-        .unwrap_or_else(|panic| Err(ActionError::Fail(format!("panicked: {}", panic_message(&*panic)))))
+        .unwrap_or_else(|panic| {
+            Err(ActionError::Fail(format!(
+                "panicked: {}",
+                panic_message(&*panic)
+            )))
+        })
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> String {
@@ -312,7 +397,15 @@ fn unchanged<W: Workflow>(
     kind: OutcomeKind,
 ) -> Plan<W> {
     Plan {
-        outcome: Outcome { kind, event, from, to, path: Vec::new(), entity, version },
+        outcome: Outcome {
+            kind,
+            event,
+            from,
+            to,
+            path: Vec::new(),
+            entity,
+            version,
+        },
         save: None,
         error_after_save: None,
     }
@@ -330,17 +423,33 @@ fn fail<W: Workflow>(
     error: ActionError,
 ) -> Result<Plan<W>, ErrorOf<W>> {
     let reason = match error {
-        ActionError::Retry(reason) => return Err(WorkflowError::Retry { urn: urn.to_owned(), reason }),
+        ActionError::Retry(reason) => {
+            return Err(WorkflowError::Retry {
+                urn: urn.to_owned(),
+                reason,
+            });
+        }
         ActionError::Fail(ref reason) => reason.clone(),
     };
     let Some(failed) = W::FAILED else {
-        return Err(WorkflowError::ActionFailed { urn: urn.to_owned(), reason });
+        return Err(WorkflowError::ActionFailed {
+            urn: urn.to_owned(),
+            reason,
+        });
     };
     base.set_status(failed);
     path.push(failed);
     tracing::warn!(urn, event = ?event, %reason, "action failed; entity moved to {failed:?}");
     Ok(Plan {
-        outcome: Outcome { kind: OutcomeKind::Failed { error }, event, from, to: failed, path, entity: base, version },
+        outcome: Outcome {
+            kind: OutcomeKind::Failed { error },
+            event,
+            from,
+            to: failed,
+            path,
+            entity: base,
+            version,
+        },
         save: Some(version),
         error_after_save: None,
     })

@@ -129,7 +129,10 @@ impl<S: State, E: Event> WorkflowError<S, E> {
     /// Whether trying the same event again later may succeed: store failures, guard errors
     /// and [`ActionError::Retry`].
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Guard { .. } | Self::Retry { .. } | Self::Store(_))
+        matches!(
+            self,
+            Self::Guard { .. } | Self::Retry { .. } | Self::Store(_)
+        )
     }
 
     /// A short, stable, snake_case code for logs, metrics and dead-letter headers.

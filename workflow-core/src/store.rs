@@ -26,7 +26,10 @@ pub struct Position {
 impl Position {
     /// A position in `stream` at `sequence`.
     pub fn new(stream: impl Into<Arc<str>>, sequence: i64) -> Self {
-        Self { stream: stream.into(), sequence }
+        Self {
+            stream: stream.into(),
+            sequence,
+        }
     }
 }
 
@@ -98,7 +101,8 @@ pub enum StoreError {
 /// ```
 pub trait EntityStore<T: Entity>: Send + Sync + 'static {
     /// The entity with `urn`, if stored.
-    fn load(&self, urn: &str) -> impl Future<Output = Result<Option<Loaded<T>>, StoreError>> + Send;
+    fn load(&self, urn: &str)
+    -> impl Future<Output = Result<Option<Loaded<T>>, StoreError>> + Send;
 
     /// Stores `entity` if its stored version is still `expected`, recording `position` as
     /// applied; returns the new version.
@@ -111,7 +115,10 @@ pub trait EntityStore<T: Entity>: Send + Sync + 'static {
 }
 
 impl<T: Entity, S: EntityStore<T>> EntityStore<T> for Arc<S> {
-    fn load(&self, urn: &str) -> impl Future<Output = Result<Option<Loaded<T>>, StoreError>> + Send {
+    fn load(
+        &self,
+        urn: &str,
+    ) -> impl Future<Output = Result<Option<Loaded<T>>, StoreError>> + Send {
         (**self).load(urn)
     }
 
@@ -153,13 +160,17 @@ pub struct MemoryStore<T> {
 
 impl<T> Clone for MemoryStore<T> {
     fn clone(&self) -> Self {
-        Self { records: Arc::clone(&self.records) }
+        Self {
+            records: Arc::clone(&self.records),
+        }
     }
 }
 
 impl<T> Default for MemoryStore<T> {
     fn default() -> Self {
-        Self { records: Arc::new(Mutex::new(HashMap::new())) }
+        Self {
+            records: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 }
 
@@ -192,7 +203,9 @@ impl<T: Clone> MemoryStore<T> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Loaded<T>>> {
         // A panic while holding the lock cannot leave a record half-written (every write is
         // one `insert`), so a poisoned lock is safe to keep using.
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -212,7 +225,11 @@ impl<T: Entity> EntityStore<T> for MemoryStore<T> {
         let current = records.get_mut(urn);
         let actual = current.as_ref().map(|r| r.version);
         if actual != expected {
-            return Err(StoreError::Conflict { urn: urn.to_owned(), expected, actual });
+            return Err(StoreError::Conflict {
+                urn: urn.to_owned(),
+                expected,
+                actual,
+            });
         }
         match current {
             Some(record) => {
@@ -225,7 +242,11 @@ impl<T: Entity> EntityStore<T> for MemoryStore<T> {
             }
             None => {
                 let applied = position.cloned().into_iter().collect();
-                let record = Loaded { entity: entity.clone(), version: Version(1), applied };
+                let record = Loaded {
+                    entity: entity.clone(),
+                    version: Version(1),
+                    applied,
+                };
                 records.insert(urn.to_owned(), record);
                 Ok(Version(1))
             }

@@ -45,7 +45,10 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 
     /// The transitions that `event` may fire from `from` (`None`: the entity does not exist
     /// yet, so `[*]` transitions), in declaration order.
-    fn candidates(from: Option<Self::State>, event: Self::Event) -> &'static [Candidate<Self::State>];
+    fn candidates(
+        from: Option<Self::State>,
+        event: Self::Event,
+    ) -> &'static [Candidate<Self::State>];
 
     /// The automatic transitions out of `from`: every transition leaving a state that is
     /// neither idle nor final, whatever its events, in declaration order. Empty for idle and

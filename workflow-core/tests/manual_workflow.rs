@@ -2,14 +2,14 @@
 //! written out, so the engine's semantics are tested independently of the macros.
 #![allow(missing_docs)]
 
-use std::sync::Mutex;
 use std::cell::Cell;
+use std::sync::Mutex;
 
 use workflow_core::__private as rt;
 use workflow_core::{
     ActionError, Candidate, Definition, Engine, EngineConfig, Entity, EntityStore, Event,
-    GuardError, MemoryStore, OutcomeKind, Position, State, StateInfo, StoreError,
-    TransitionInfo, Version, Workflow, WorkflowError,
+    GuardError, MemoryStore, OutcomeKind, Position, State, StateInfo, StoreError, TransitionInfo,
+    Version, Workflow, WorkflowError,
 };
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -23,7 +23,13 @@ enum S {
 }
 
 impl State for S {
-    const ALL: &'static [Self] = &[S::Pending, S::Processing, S::Checking, S::Completed, S::Failed];
+    const ALL: &'static [Self] = &[
+        S::Pending,
+        S::Processing,
+        S::Checking,
+        S::Completed,
+        S::Failed,
+    ];
     const TYPE_NAME: &'static str = "S";
     fn as_str(self) -> &'static str {
         match self {
@@ -137,25 +143,89 @@ static DEFINITION: Definition = Definition {
     state_type: "S",
     event_type: "E",
     states: &[
-        StateInfo { name: "Pending", is_final: false, is_idle: true, is_failed: false },
-        StateInfo { name: "Processing", is_final: false, is_idle: false, is_failed: false },
-        StateInfo { name: "Checking", is_final: false, is_idle: false, is_failed: false },
-        StateInfo { name: "Completed", is_final: true, is_idle: false, is_failed: false },
-        StateInfo { name: "Failed", is_final: true, is_idle: false, is_failed: true },
+        StateInfo {
+            name: "Pending",
+            is_final: false,
+            is_idle: true,
+            is_failed: false,
+        },
+        StateInfo {
+            name: "Processing",
+            is_final: false,
+            is_idle: false,
+            is_failed: false,
+        },
+        StateInfo {
+            name: "Checking",
+            is_final: false,
+            is_idle: false,
+            is_failed: false,
+        },
+        StateInfo {
+            name: "Completed",
+            is_final: true,
+            is_idle: false,
+            is_failed: false,
+        },
+        StateInfo {
+            name: "Failed",
+            is_final: true,
+            is_idle: false,
+            is_failed: true,
+        },
     ],
     events: &["Create", "Submit", "Fail", "Loop"],
     transitions: &[
-        TransitionInfo { from_initial: true, from: &[], to: "Pending", events: &["Create"], guards: &[], actions: &[] },
-        TransitionInfo { from_initial: false, from: &["Pending"], to: "Processing", events: &["Submit"], guards: &["price_ok"], actions: &["process"] },
-        TransitionInfo { from_initial: false, from: &["Processing"], to: "Checking", events: &[], guards: &[], actions: &[] },
-        TransitionInfo { from_initial: false, from: &["Checking"], to: "Completed", events: &[], guards: &[], actions: &[] },
-        TransitionInfo { from_initial: false, from: &["Pending", "Processing"], to: "Failed", events: &["Fail"], guards: &[], actions: &[] },
+        TransitionInfo {
+            from_initial: true,
+            from: &[],
+            to: "Pending",
+            events: &["Create"],
+            guards: &[],
+            actions: &[],
+        },
+        TransitionInfo {
+            from_initial: false,
+            from: &["Pending"],
+            to: "Processing",
+            events: &["Submit"],
+            guards: &["price_ok"],
+            actions: &["process"],
+        },
+        TransitionInfo {
+            from_initial: false,
+            from: &["Processing"],
+            to: "Checking",
+            events: &[],
+            guards: &[],
+            actions: &[],
+        },
+        TransitionInfo {
+            from_initial: false,
+            from: &["Checking"],
+            to: "Completed",
+            events: &[],
+            guards: &[],
+            actions: &[],
+        },
+        TransitionInfo {
+            from_initial: false,
+            from: &["Pending", "Processing"],
+            to: "Failed",
+            events: &["Fail"],
+            guards: &[],
+            actions: &[],
+        },
     ],
     fallback: None,
     topics: &[],
     on_event: &[],
     on_status_changed: &[],
-    kafka: workflow_core::KafkaDefaults { brokers: None, group_id: None, client_id: None },
+    kafka: workflow_core::KafkaDefaults {
+        brokers: None,
+        group_id: None,
+        client_id: None,
+    },
 };
 
 impl Workflow for W {
@@ -176,19 +246,37 @@ impl Workflow for W {
     }
     fn candidates(from: Option<S>, event: E) -> &'static [Candidate<S>] {
         match (from, event) {
-            (None, E::Create) => &[Candidate { transition: 0, to: S::Pending }],
-            (Some(S::Pending), E::Submit) => &[Candidate { transition: 1, to: S::Processing }],
-            (Some(S::Pending | S::Processing), E::Fail) => &[Candidate { transition: 4, to: S::Failed }],
+            (None, E::Create) => &[Candidate {
+                transition: 0,
+                to: S::Pending,
+            }],
+            (Some(S::Pending), E::Submit) => &[Candidate {
+                transition: 1,
+                to: S::Processing,
+            }],
+            (Some(S::Pending | S::Processing), E::Fail) => &[Candidate {
+                transition: 4,
+                to: S::Failed,
+            }],
             _ => &[],
         }
     }
     fn automatic(from: S) -> &'static [Candidate<S>] {
         match from {
             S::Processing => &[
-                Candidate { transition: 2, to: S::Checking },
-                Candidate { transition: 4, to: S::Failed },
+                Candidate {
+                    transition: 2,
+                    to: S::Checking,
+                },
+                Candidate {
+                    transition: 4,
+                    to: S::Failed,
+                },
             ],
-            S::Checking => &[Candidate { transition: 3, to: S::Completed }],
+            S::Checking => &[Candidate {
+                transition: 3,
+                to: S::Completed,
+            }],
             _ => &[],
         }
     }
@@ -204,7 +292,11 @@ impl Workflow for W {
             _ => Ok(true),
         }
     }
-    async fn actions(transition: usize, entity: &mut Order, payload: &P) -> Result<(), ActionError> {
+    async fn actions(
+        transition: usize,
+        entity: &mut Order,
+        payload: &P,
+    ) -> Result<(), ActionError> {
         use rt::ActionOutput as _;
         match transition {
             1 => process(entity, payload).await.into_action_result(),
@@ -214,7 +306,12 @@ impl Workflow for W {
     async fn on_event(_: E, _: &mut Order, _: &P) -> Result<(), ActionError> {
         Ok(())
     }
-    async fn on_status_changed(_: Option<S>, _: S, _: &mut Order, _: &P) -> Result<(), ActionError> {
+    async fn on_status_changed(
+        _: Option<S>,
+        _: S,
+        _: &mut Order,
+        _: &P,
+    ) -> Result<(), ActionError> {
         Ok(())
     }
     async fn fallback(_: E, _: &mut Order, _: &P) -> Result<(), ActionError> {
@@ -243,7 +340,9 @@ const _: () = {
 };
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 async fn created(engine: &Engine<W, MemoryStore<Order>>, urn: &str, price: f64) {
@@ -259,7 +358,10 @@ fn creation_then_automatic_chain_to_final() {
     rt().block_on(async {
         let engine = Engine::<W, _>::new(MemoryStore::new());
         let outcome = engine.emit(E::Create, "o-1", &P::default()).await.unwrap();
-        assert_eq!((outcome.kind.clone(), outcome.from, outcome.to), (OutcomeKind::Transitioned, None, S::Pending));
+        assert_eq!(
+            (outcome.kind.clone(), outcome.from, outcome.to),
+            (OutcomeKind::Transitioned, None, S::Pending)
+        );
         assert_eq!(outcome.version, Some(Version(1)));
         created(&engine, "o-2", 20.0).await;
         let outcome = engine.emit(E::Submit, "o-2", &P::default()).await.unwrap();
@@ -273,14 +375,42 @@ fn creation_then_automatic_chain_to_final() {
 fn not_found_final_and_no_transition_are_typed() {
     rt().block_on(async {
         let engine = Engine::<W, _>::new(MemoryStore::new());
-        let err = engine.emit(E::Submit, "nobody", &P::default()).await.unwrap_err();
-        assert!(matches!(err, WorkflowError::NotFound { event: E::Submit, .. }), "{err:?}");
+        let err = engine
+            .emit(E::Submit, "nobody", &P::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                WorkflowError::NotFound {
+                    event: E::Submit,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         engine.emit(E::Create, "o", &P::default()).await.unwrap();
-        let err = engine.emit(E::Create, "o", &P::default()).await.unwrap_err();
-        assert!(matches!(err, WorkflowError::NoTransition { state: S::Pending, event: E::Create, .. }));
+        let err = engine
+            .emit(E::Create, "o", &P::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            WorkflowError::NoTransition {
+                state: S::Pending,
+                event: E::Create,
+                ..
+            }
+        ));
         engine.emit(E::Fail, "o", &P::default()).await.unwrap();
         let err = engine.emit(E::Loop, "o", &P::default()).await.unwrap_err();
-        assert!(matches!(err, WorkflowError::EntityInFinalState { state: S::Failed, .. }));
+        assert!(matches!(
+            err,
+            WorkflowError::EntityInFinalState {
+                state: S::Failed,
+                ..
+            }
+        ));
         assert_eq!(err.reason_code(), "entity_in_final_state");
         assert!(!err.is_transient());
     });
@@ -292,10 +422,23 @@ fn guard_rejection_saves_nothing_and_guard_errors_are_errors() {
         let engine = Engine::<W, _>::new(MemoryStore::new());
         created(&engine, "cheap", 5.0).await;
         let before = engine.store().load("cheap").await.unwrap().unwrap();
-        let outcome = engine.emit(E::Submit, "cheap", &P::default()).await.unwrap();
+        let outcome = engine
+            .emit(E::Submit, "cheap", &P::default())
+            .await
+            .unwrap();
         assert_eq!(outcome.kind, OutcomeKind::GuardRejected);
         assert_eq!(engine.store().load("cheap").await.unwrap().unwrap(), before);
-        let err = engine.emit(E::Submit, "cheap", &P { guard_error: true, ..P::default() }).await.unwrap_err();
+        let err = engine
+            .emit(
+                E::Submit,
+                "cheap",
+                &P {
+                    guard_error: true,
+                    ..P::default()
+                },
+            )
+            .await
+            .unwrap_err();
         assert!(matches!(&err, WorkflowError::Guard { source, .. } if source.guard == "price_ok"));
         assert!(err.is_transient());
     });
@@ -305,13 +448,36 @@ fn guard_rejection_saves_nothing_and_guard_errors_are_errors() {
 fn failing_action_discards_changes_and_moves_to_failed() {
     rt().block_on(async {
         let engine = Engine::<W, _>::new(MemoryStore::new());
-        for (urn, payload) in [("f", P { fail: true, ..P::default() }), ("p", P { panic: true, ..P::default() })] {
+        for (urn, payload) in [
+            (
+                "f",
+                P {
+                    fail: true,
+                    ..P::default()
+                },
+            ),
+            (
+                "p",
+                P {
+                    panic: true,
+                    ..P::default()
+                },
+            ),
+        ] {
             created(&engine, urn, 20.0).await;
             let outcome = engine.emit(E::Submit, urn, &payload).await.unwrap();
-            assert!(matches!(outcome.kind, OutcomeKind::Failed { .. }), "{:?}", outcome.kind);
+            assert!(
+                matches!(outcome.kind, OutcomeKind::Failed { .. }),
+                "{:?}",
+                outcome.kind
+            );
             assert_eq!(outcome.path, vec![S::Failed]);
             let stored = engine.store().get(urn).unwrap();
-            assert_eq!((stored.status, stored.log.len()), (S::Failed, 0), "changes of the failing chain are discarded");
+            assert_eq!(
+                (stored.status, stored.log.len()),
+                (S::Failed, 0),
+                "changes of the failing chain are discarded"
+            );
         }
     });
 }
@@ -322,7 +488,17 @@ fn retry_leaves_the_store_untouched() {
         let engine = Engine::<W, _>::new(MemoryStore::new());
         created(&engine, "r", 20.0).await;
         let before = engine.store().load("r").await.unwrap().unwrap();
-        let err = engine.emit(E::Submit, "r", &P { retry: true, ..P::default() }).await.unwrap_err();
+        let err = engine
+            .emit(
+                E::Submit,
+                "r",
+                &P {
+                    retry: true,
+                    ..P::default()
+                },
+            )
+            .await
+            .unwrap_err();
         assert!(matches!(err, WorkflowError::Retry { .. }) && err.is_transient());
         assert_eq!(engine.store().load("r").await.unwrap().unwrap(), before);
     });
@@ -333,12 +509,34 @@ fn redelivered_position_is_skipped() {
     rt().block_on(async {
         let engine = Engine::<W, _>::new(MemoryStore::new());
         let at = Position::new("orders/0", 7);
-        engine.emit_at(E::Create, "d", &P::default(), Some(&at)).await.unwrap();
-        let again = engine.emit_at(E::Create, "d", &P::default(), Some(&at)).await.unwrap();
+        engine
+            .emit_at(E::Create, "d", &P::default(), Some(&at))
+            .await
+            .unwrap();
+        let again = engine
+            .emit_at(E::Create, "d", &P::default(), Some(&at))
+            .await
+            .unwrap();
         assert_eq!(again.kind, OutcomeKind::AlreadyApplied);
-        let older = engine.emit_at(E::Fail, "d", &P::default(), Some(&Position::new("orders/0", 3))).await.unwrap();
+        let older = engine
+            .emit_at(
+                E::Fail,
+                "d",
+                &P::default(),
+                Some(&Position::new("orders/0", 3)),
+            )
+            .await
+            .unwrap();
         assert_eq!(older.kind, OutcomeKind::AlreadyApplied);
-        let other_stream = engine.emit_at(E::Fail, "d", &P::default(), Some(&Position::new("orders/1", 3))).await.unwrap();
+        let other_stream = engine
+            .emit_at(
+                E::Fail,
+                "d",
+                &P::default(),
+                Some(&Position::new("orders/1", 3)),
+            )
+            .await
+            .unwrap();
         assert_eq!(other_stream.to, S::Failed);
     });
 }
@@ -364,7 +562,12 @@ impl EntityStore<Order> for Racing {
     async fn load(&self, urn: &str) -> Result<Option<workflow_core::Loaded<Order>>, StoreError> {
         self.inner.load(urn).await
     }
-    async fn save(&self, entity: &Order, expected: Option<Version>, position: Option<&Position>) -> Result<Version, StoreError> {
+    async fn save(
+        &self,
+        entity: &Order,
+        expected: Option<Version>,
+        position: Option<&Position>,
+    ) -> Result<Version, StoreError> {
         let race = std::mem::replace(&mut *self.raced.lock().unwrap(), true);
         if !race {
             let mut other = self.inner.get(entity.urn()).unwrap();
@@ -381,7 +584,10 @@ fn version_conflict_reloads_and_re_evaluates() {
         let inner = MemoryStore::new();
         let setup = Engine::<W, _>::new(inner.clone());
         created(&setup, "v", 20.0).await;
-        let engine = Engine::<W, _>::new(Racing { inner: inner.clone(), raced: Mutex::new(false) });
+        let engine = Engine::<W, _>::new(Racing {
+            inner: inner.clone(),
+            raced: Mutex::new(false),
+        });
         let outcome = engine.emit(E::Submit, "v", &P::default()).await.unwrap();
         // Re-evaluated against the other writer's entity: the guard now rejects.
         assert_eq!(outcome.kind, OutcomeKind::GuardRejected);

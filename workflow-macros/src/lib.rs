@@ -46,13 +46,59 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
 /// Compiles the workflow declared in an inline module into a type implementing `Workflow`.
 ///
 /// ```text
-/// #[workflow(entity = Order, payload = OrderPayload, name = OrderFlow, create = new_order,
-///            crate = "path", kafka(brokers = "..", group_id = "..", client_id = ".."))]
+/// #[workflow(entity = Order, payload = OrderPayload,      // required
+///            name = OrderFlow,                           // default: module name in PascalCase + `Workflow`
+///            create = new_order,                         // fn(&str) -> Entity; default: Default + set_urn
+///            crate = "path::to::workflow_core",          // default: ::workflow_core
+///            kafka(brokers = "..", group_id = "..", client_id = ".."))]
+/// pub mod order_workflow { .. }
 /// ```
 ///
-/// The module holds the `#[derive(State)]` enum, the `#[derive(Event)]` enum, one
-/// `transitions! { .. }` block, and the guards, actions and `#[on_event]` /
-/// `#[on_status_changed]` handlers. See the crate `workflow_core` for the grammar.
+/// The module must declare, inside it, exactly one `#[derive(State)]` enum and one
+/// `#[derive(Event)]` enum (so the macro sees every variant and can check every name), and
+/// exactly one `transitions!` block, which the attribute consumes:
+///
+/// ```text
+/// transitions! {
+///     [*]                  -> Pending    on Create;
+///     Pending              -> Processing on Submit   if price_above_10;
+///     Pending              -> Pending    on Update   do apply_update;
+///     Pending | Processing -> Failed     on Fail | Cancel  if a && b  do record, notify;
+///     Processing           -> Checking;              // no `on`: automatic only
+///     Checking             -> Completed  if [checked, paid];   // same as `if checked && paid`
+///
+///     finals   = [Completed, Failed];
+///     idles    = [Pending];
+///     failed   = Failed;
+///     fallback = on_rejected;                       // fn(&mut Entity, Event, &Payload)
+///     topics { "orders.submitted" => Submit, "orders.failed" => Fail }
+/// }
+/// ```
+///
+/// A state in neither `idles` nor `finals` is transient: the engine leaves it at once by
+/// the first automatic transition whose guards pass (every transition leaving it, in
+/// declaration order). With no `idles` line, no state is idle.
+///
+/// Guards are `fn(&Entity, &Payload) -> bool` or `-> Result<bool, E: Display>`; actions and
+/// handlers are `fn(&mut Entity, &Payload) -> ()` or `-> Result<(), ActionError>`; each may
+/// be `async fn`. The macro knows a function is async only when it is an `async fn` of the
+/// module: a function named by a path from elsewhere is called as a sync function.
+///
+/// Functions of the module may carry `#[on_event(Event, order = n)]` (order defaults to 0,
+/// lower first, ties in declaration order) and `#[on_status_changed(from = A, to = B,
+/// fail_on_error = bool)]` (`from`/`to` default to any state, `fail_on_error` to `true`).
+///
+/// Generated, inside the module: `pub struct OrderWorkflow;` (documented with the module's
+/// docs and a Mermaid diagram) with `DEFINITION`, `MERMAID`, `topic_of` and `event_of`, its
+/// `Workflow` impl, and `pub type Workflow = OrderWorkflow;` so that `order_workflow::Workflow`
+/// names it (left out when the module already has an item or import named `Workflow`).
+///
+/// Checked at compile time, every error reported at once at the offending name: unknown
+/// states, events and topic events (with "did you mean"); a transition shadowed by an
+/// earlier unguarded one; a transition out of a final state; a transition without `on` out
+/// of `[*]` or an idle state; a transient state with no way out; a loop of unguarded
+/// automatic transitions; a topic bound twice; a bound event no transition fires on. A
+/// state unreachable from the entry points is a warning (a `deprecated` lint at its name).
 #[proc_macro_attribute]
 pub fn workflow(attr: TokenStream, item: TokenStream) -> TokenStream {
     internals::expand_workflow(attr.into(), item.into(), Runtime::Core).into()

@@ -111,7 +111,8 @@ impl Machine {
         !self.is_idle(index) && !self.is_final(index)
     }
 
-    /// The target of transition `t` (only called on complete models).
+    /// The target of transition `t`. Only called on complete models, where every target
+    /// resolved; the out-of-range fallback would panic at once if that ever changed.
     pub fn target(&self, t: &Transition) -> usize {
         t.to.as_ref().map_or(usize::MAX, |n| n.index)
     }
@@ -343,18 +344,12 @@ pub fn workflow(
     }
     let mut on_status_changed = Vec::new();
     for (function, attr) in &scan.on_status_changed {
-        let from = attr
-            .from
-            .as_ref()
-            .map(|s| state_names.resolve(s, &mut complete, errors));
-        let to = attr
-            .to
-            .as_ref()
-            .map(|s| state_names.resolve(s, &mut complete, errors));
-        if let (Some(from), Some(to)) = (
-            from.map_or(Some(None), |f| f.map(Some)),
-            to.map_or(Some(None), |t| t.map(Some)),
-        ) {
+        // `Option<Option<Named>>` → outer `None`: the name did not resolve (error recorded).
+        let mut resolve = |state: &Option<Ident>| match state {
+            Some(state) => state_names.resolve(state, &mut complete, errors).map(Some),
+            None => Some(None),
+        };
+        if let (Some(from), Some(to)) = (resolve(&attr.from), resolve(&attr.to)) {
             on_status_changed.push(StatusHandler {
                 function: callable(&Path::from(function.clone()), &scan.functions),
                 from,

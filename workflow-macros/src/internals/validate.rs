@@ -275,7 +275,7 @@ fn shortest_cycle(edges: &[Vec<(usize, usize)>], start: usize) -> Option<Vec<(us
 }
 
 /// States no entry point leads to. Entry points are the targets of `[*]` transitions, or,
-/// when there are none, every idle state.
+/// when there are none, every idle state; the failed state is always reached (by failure).
 fn unreachable(m: &Machine) -> Vec<Ident> {
     let mut reached = vec![false; m.states.len()];
     let mut queue: VecDeque<usize> = m
@@ -290,6 +290,8 @@ fn unreachable(m: &Machine) -> Vec<Ident> {
     if queue.is_empty() {
         return Vec::new();
     }
+    // A failing action, handler or chain moves an entity to the failed state from anywhere.
+    queue.extend(m.failed.as_ref().map(|f| f.index));
     while let Some(state) = queue.pop_front() {
         if std::mem::replace(&mut reached[state], true) {
             continue;

@@ -50,17 +50,25 @@ fn items(bare: &BareMachine) -> TokenStream {
         });
     let rest = (!exhaustive).then(|| quote!(_ => rt::None,));
 
+    let state_docs = states.iter().map(|s| format!(" The `{s}` state."));
+    let event_docs = events.iter().map(|e| format!(" The `{e}` event."));
     quote! {
         #[doc = #state_doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum #state_ty {
-            #(#states,)*
+            #(
+                #[doc = #state_docs]
+                #states,
+            )*
         }
 
         #[doc = #event_doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum #event_ty {
-            #(#events,)*
+            #(
+                #[doc = #event_docs]
+                #events,
+            )*
         }
 
         #state_impl
