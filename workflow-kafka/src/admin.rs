@@ -51,7 +51,9 @@ pub async fn create_workflow_topics<W: Workflow>(
             Ok(topic) => created.push(topic),
             Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
             Err((topic, code)) => {
-                return Err(KafkaError::Config(format!("cannot create topic `{topic}`: {code}")));
+                return Err(KafkaError::Config(format!(
+                    "cannot create topic `{topic}`: {code}"
+                )));
             }
         }
     }

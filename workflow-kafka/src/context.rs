@@ -1,17 +1,35 @@
-//! The consumer's callbacks: rebalances and commits.
+//! The consumer's callbacks: rebalances, commits and statistics.
 //!
-//! librdkafka calls these from inside the consumer's poll, so they only take notes; the
-//! intake loop reads the notes right after each poll, before it handles the message that
-//! poll returned.
+//! librdkafka calls these from inside the consumer's poll (for the runtime, inside the
+//! intake's `recv`, on a tokio worker). Assignments are only noted; the intake reads the
+//! notes right after each poll. A revocation does more, before librdkafka gives the
+//! partitions up:
+//!
+//! 1. it marks the revoked partitions so that no queued record of theirs starts and lanes
+//!    waiting to retry one of their records give it up (abandoned, redelivered to the next
+//!    owner);
+//! 2. it waits, at most [`RuntimeOptions::revoke_timeout`](crate::RuntimeOptions), for the
+//!    records of those partitions that are running (an attempt, a dead-letter write) to
+//!    resolve; they store their offsets while the partitions are still owned, and librdkafka
+//!    commits the stored offsets when it unassigns them;
+//! 3. it forgets the partitions: a record still running after the wait resolves into the
+//!    void, and nothing is stored for a partition no longer owned.
+//!
+//! The wait blocks the poll, never the async runtime: on a multi-threaded tokio runtime it
+//! runs in `block_in_place`, so the worker's other tasks (the lanes) move elsewhere; on a
+//! current-thread runtime the lanes could not run while the poll blocks, so it does not wait.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
+use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
-use crate::offsets::PartitionKey;
+use crate::offsets::{PartitionKey, Tracking};
 
 /// A change of assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,16 +38,41 @@ pub(crate) enum RebalanceNote {
     Revoked(Vec<PartitionKey>),
 }
 
+/// What librdkafka's statistics say about a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Marks {
+    /// The high watermark, or -1 when unknown.
+    pub(crate) high: i64,
+    /// The committed offset, or a negative value when none.
+    pub(crate) committed: i64,
+}
+
 /// The runtime's consumer context.
-#[derive(Default)]
 pub(crate) struct RuntimeContext {
     notes: Mutex<Vec<RebalanceNote>>,
+    marks: Mutex<HashMap<PartitionKey, Marks>>,
+    pub(crate) tracking: Arc<Tracking>,
+    revoke_timeout: Duration,
 }
 
 impl RuntimeContext {
+    pub(crate) fn new(tracking: Arc<Tracking>, revoke_timeout: Duration) -> Self {
+        Self {
+            notes: Mutex::default(),
+            marks: Mutex::default(),
+            tracking,
+            revoke_timeout,
+        }
+    }
+
     /// The notes taken since the last call.
     pub(crate) fn take_notes(&self) -> Vec<RebalanceNote> {
         std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The latest statistics of every partition.
+    pub(crate) fn marks(&self) -> HashMap<PartitionKey, Marks> {
+        self.marks.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn note(&self, note: RebalanceNote) {
@@ -37,6 +80,32 @@ impl RuntimeContext {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(note);
+    }
+
+    /// Steps 1 to 3 of the module documentation.
+    fn revoke(&self, revoked: &[PartitionKey]) {
+        let tracking = &self.tracking;
+        tracking.begin_revoke(revoked);
+        let deadline = Instant::now() + self.revoke_timeout;
+        let wait = || tracking.wait_idle(revoked, deadline);
+        let still_running = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor())
+        {
+            _ if tracking.is_closing() => 0,
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
+            // Not on a runtime (the closing thread): blocking is harmless.
+            Err(_) => wait(),
+            // A current-thread runtime: the lanes cannot run while this blocks.
+            Ok(_) => tracking.lock().running_in(revoked),
+        };
+        if still_running > 0 {
+            tracing::warn!(
+                partitions = ?revoked,
+                still_running,
+                timeout = ?self.revoke_timeout,
+                "revoked partitions still have running records; abandoning them (they will be redelivered)"
+            );
+        }
+        tracking.end_revoke(revoked);
     }
 }
 
@@ -47,15 +116,35 @@ fn partitions(list: &TopicPartitionList) -> Vec<PartitionKey> {
         .collect()
 }
 
-impl ClientContext for RuntimeContext {}
+impl ClientContext for RuntimeContext {
+    fn stats(&self, statistics: Statistics) {
+        let mut marks = self.marks.lock().unwrap_or_else(|p| p.into_inner());
+        marks.clear();
+        for (name, topic) in statistics.topics {
+            for (id, partition) in topic.partitions {
+                // librdkafka reports an internal "-1" partition per topic.
+                if id < 0 {
+                    continue;
+                }
+                marks.insert(
+                    (name.clone(), id),
+                    Marks {
+                        high: partition.hi_offset,
+                        committed: partition.committed_offset,
+                    },
+                );
+            }
+        }
+    }
+}
 
 impl ConsumerContext for RuntimeContext {
     fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        // Revocation is noted before librdkafka gives the partitions up, so nothing more is
-        // stored for them once the intake reads the note.
         if let Rebalance::Revoke(list) = rebalance {
-            tracing::info!(partitions = ?partitions(list), "partitions revoked");
-            self.note(RebalanceNote::Revoked(partitions(list)));
+            let revoked = partitions(list);
+            tracing::info!(partitions = ?revoked, "partitions revoked");
+            self.revoke(&revoked);
+            self.note(RebalanceNote::Revoked(revoked));
         }
     }
 

@@ -11,7 +11,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 
-use crate::{Backoff, KafkaConfig, KafkaError, Record, Stats};
+use crate::{Backoff, DeadLetterError, Health, KafkaConfig, KafkaError, Record, Stats};
 
 /// The names of the headers a dead letter carries.
 pub mod headers {
@@ -68,6 +68,7 @@ pub(crate) struct DeadLetterWriter {
     backoff: Backoff,
     timeout: Duration,
     stats: Stats,
+    health: Health,
 }
 
 impl DeadLetterWriter {
@@ -77,6 +78,7 @@ impl DeadLetterWriter {
         workflow: &'static str,
         options: &crate::RuntimeOptions,
         stats: Stats,
+        health: Health,
     ) -> Result<Self, KafkaError> {
         let mut client = config.client_config()?;
         // A dead letter replaces the source record: losing it would lose the record.
@@ -93,13 +95,22 @@ impl DeadLetterWriter {
             backoff: options.dead_letter_backoff,
             timeout: options.produce_timeout,
             stats,
+            health,
         })
     }
 
-    /// Writes `record` to its dead-letter topic, retrying until the broker acknowledges it.
-    /// Only cancellation (the end of a shutdown's grace period) stops the retries; the source
-    /// offset then stays unstored and the record is redelivered.
-    pub(crate) async fn write(&self, record: &Record, letter: &Letter) {
+    /// Writes `record` to its dead-letter topic, retrying until the broker acknowledges it
+    /// (returns true) or, after a failure, `still_owned` says the source partition was
+    /// revoked (returns false: the record is abandoned and its next owner handles it). Each
+    /// failure marks the runtime unhealthy with a [`DeadLetterError`] until a write succeeds.
+    /// Cancellation (the end of a shutdown's grace period) also stops the retries; the
+    /// source offset then stays unstored and the record is redelivered.
+    pub(crate) async fn write(
+        &self,
+        record: &Record,
+        letter: &Letter,
+        mut still_owned: impl FnMut() -> bool,
+    ) -> bool {
         let topic = format!("{}{}", record.topic, self.suffix);
         let headers = dead_letter_headers(record, letter, &self.group, self.workflow);
         let mut failures = 0u32;
@@ -115,17 +126,30 @@ impl DeadLetterWriter {
             match self.producer.send(out, Timeout::After(self.timeout)).await {
                 Ok(_) => {
                     if failures > 0 {
-                        tracing::info!(topic = %record.topic, partition = record.partition, offset = record.offset, urn = letter.urn.as_deref(), event = letter.event, dead_letter_topic = %topic, "dead-letter write recovered");
+                        tracing::info!(topic = %record.topic, partition = record.partition, offset = record.offset, urn = letter.urn.as_deref(), event = letter.event, dead_letter_topic = %topic, failures, "dead-letter write recovered");
                     }
                     self.stats.dead_letter_write(true);
-                    return;
+                    self.health.dead_letter_written();
+                    return true;
                 }
                 Err((error, _)) => {
                     failures = failures.saturating_add(1);
                     self.stats.dead_letter_write(false);
                     let delay = self.backoff.delay(failures);
                     tracing::error!(topic = %record.topic, partition = record.partition, offset = record.offset, urn = letter.urn.as_deref(), event = letter.event, dead_letter_topic = %topic, %error, failures, retry_in = ?delay, "dead-letter write failed; source offset held, retrying");
+                    self.health.dead_letter_failed(DeadLetterError {
+                        topic: record.topic.clone(),
+                        partition: record.partition,
+                        offset: record.offset,
+                        dead_letter_topic: topic.clone(),
+                        reason: letter.reason,
+                        source: error,
+                    });
                     tokio::time::sleep(delay).await;
+                    if !still_owned() {
+                        tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset, "partition revoked while its dead letter was failing; abandoning the record to its next owner");
+                        return false;
+                    }
                 }
             }
         }

@@ -8,7 +8,8 @@
 //!   is JSON `null` (so `()` and `Option<T>` payloads need no body).
 //!
 //! Every failure is permanent: the same bytes will never decode, so the record is
-//! dead-lettered at once instead of retried.
+//! dead-lettered at once instead of retried. A panic in the payload's `Deserialize` is
+//! caught and is a decode error too (`decode_panicked`).
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -52,6 +53,15 @@ pub enum DecodeError {
         /// The URN, which was decoded before the payload failed.
         urn: String,
     },
+    /// The payload type's `Deserialize` implementation panicked (caught; the record is
+    /// dead-lettered like any undecodable record).
+    #[error("deserializing the payload panicked: {message}")]
+    Panicked {
+        /// The panic's message.
+        message: String,
+        /// The URN, which was decoded before the payload.
+        urn: String,
+    },
 }
 
 impl DecodeError {
@@ -63,13 +73,14 @@ impl DecodeError {
             Self::MissingUrn { .. } => "missing_urn",
             Self::InvalidUrn { .. } => "invalid_urn",
             Self::PayloadMismatch { .. } => "payload_mismatch",
+            Self::Panicked { .. } => "decode_panicked",
         }
     }
 
     /// The URN, when it was decoded before the failure.
     pub fn urn(&self) -> Option<&str> {
         match self {
-            Self::PayloadMismatch { urn, .. } => Some(urn),
+            Self::PayloadMismatch { urn, .. } | Self::Panicked { urn, .. } => Some(urn),
             _ => None,
         }
     }
@@ -109,10 +120,20 @@ where
         })?,
     };
     let urn = urn_of(&body, record.key.as_deref(), urn_field)?;
-    let payload = serde_json::from_value(body).map_err(|e| DecodeError::PayloadMismatch {
-        message: e.to_string(),
-        urn: urn.clone(),
-    })?;
+    // The payload's `Deserialize` is user code: a panic there is caught for this record.
+    let payload = std::panic::catch_unwind(|| serde_json::from_value(body))
+        .map_err(|panic| DecodeError::Panicked {
+            message: panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic payload".to_owned()),
+            urn: urn.clone(),
+        })?
+        .map_err(|e| DecodeError::PayloadMismatch {
+            message: e.to_string(),
+            urn: urn.clone(),
+        })?;
     Ok(Decoded {
         event,
         urn,

@@ -10,16 +10,18 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use workflow_core::Workflow;
 
 use crate::{KafkaConfig, KafkaError, RuntimeOptions};
 
+type Cluster = MockCluster<'static, DefaultProducerContext>;
+type Operation = Box<dyn FnOnce(&Cluster) -> Result<(), String> + Send>;
+
 enum Command {
-    CreateTopic {
-        name: String,
-        partitions: i32,
-        reply: mpsc::Sender<Result<(), String>>,
-    },
+    /// Runs an operation on the cluster and sends back its result.
+    Run(Operation, mpsc::Sender<Result<(), String>>),
     Stop,
 }
 
@@ -68,17 +70,8 @@ impl EmbeddedKafka {
                 };
                 let _ = ready.send(Ok(cluster.bootstrap_servers()));
                 // Serve until told to stop or every handle is gone.
-                while let Ok(Command::CreateTopic {
-                    name,
-                    partitions,
-                    reply,
-                }) = inbox.recv()
-                {
-                    let _ = reply.send(
-                        cluster
-                            .create_topic(&name, partitions, 1)
-                            .map_err(|e| e.to_string()),
-                    );
+                while let Ok(Command::Run(operation, reply)) = inbox.recv() {
+                    let _ = reply.send(operation(&cluster));
                 }
                 drop(cluster);
             })
@@ -115,16 +108,58 @@ impl EmbeddedKafka {
 
     /// Creates `name` with `partitions` partitions (an existing topic is left as is).
     pub fn create_topic(&self, name: &str, partitions: i32) -> Result<(), KafkaError> {
+        let name = name.to_owned();
+        self.run(move |cluster| {
+            cluster
+                .create_topic(&name, partitions, 1)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// Takes broker `id` down (the cluster's only broker is 1): its connections are closed
+    /// and new ones refused, as when a real broker is unreachable.
+    pub fn broker_down(&self, id: i32) -> Result<(), KafkaError> {
+        self.run(move |cluster| cluster.broker_down(id).map_err(|e| e.to_string()))
+    }
+
+    /// Brings broker `id` back up.
+    pub fn broker_up(&self, id: i32) -> Result<(), KafkaError> {
+        self.run(move |cluster| cluster.broker_up(id).map_err(|e| e.to_string()))
+    }
+
+    /// Makes the next `errors.len()` requests of kind `api` (from any client of this
+    /// cluster) fail with these errors, in order. For instance
+    /// `request_errors(RDKafkaApiKey::Produce, &[..])` fails produce requests, such as
+    /// dead-letter writes.
+    pub fn request_errors(
+        &self,
+        api: RDKafkaApiKey,
+        errors: &[RDKafkaRespErr],
+    ) -> Result<(), KafkaError> {
+        let errors = errors.to_vec();
+        self.run(move |cluster| {
+            cluster.request_errors(api, &errors);
+            Ok(())
+        })
+    }
+
+    /// Drops the injected errors not yet consumed for requests of kind `api`.
+    pub fn clear_request_errors(&self, api: RDKafkaApiKey) -> Result<(), KafkaError> {
+        self.run(move |cluster| {
+            cluster.clear_request_errors(api);
+            Ok(())
+        })
+    }
+
+    fn run(
+        &self,
+        operation: impl FnOnce(&Cluster) -> Result<(), String> + Send + 'static,
+    ) -> Result<(), KafkaError> {
         let (reply, answer) = mpsc::channel();
-        let command = Command::CreateTopic {
-            name: name.to_owned(),
-            partitions,
-            reply,
-        };
         self.commands
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .send(command)
+            .send(Command::Run(Box::new(operation), reply))
             .map_err(|_| KafkaError::Embedded("mock cluster stopped".into()))?;
         answer
             .recv()

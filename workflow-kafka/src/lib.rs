@@ -11,7 +11,10 @@
 //!   partition is resolved, and effectively-once application through the store's positions;
 //! - retries with backoff for transient failures, and dead letters (original bytes plus
 //!   `x-workflow-*` headers) for everything that cannot be applied;
-//! - graceful shutdown within a grace period and a close deadline.
+//! - bounded waits on revocation and graceful shutdown within a grace period and a close
+//!   deadline;
+//! - a [`Health`] report (partitions, in flight, lag, last progress, dead-letter failures)
+//!   with a stall watchdog, and [`Stats`] counters.
 //!
 //! [`WorkflowProducer`] publishes typed events; [`EmbeddedKafka`] runs an in-process broker
 //! for development and tests.
@@ -27,6 +30,7 @@ pub mod dead_letter;
 mod decode;
 mod embedded;
 mod error;
+mod health;
 mod lanes;
 mod offsets;
 mod options;
@@ -43,6 +47,7 @@ pub use dead_letter::Letter;
 pub use decode::{DecodeError, Decoded, decode};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;
+pub use health::{DeadLetterError, Health, HealthSnapshot, PartitionHealth};
 pub use options::{RuntimeOptions, UnhandledPolicy};
 pub use producer::{Published, WorkflowProducer, encode};
 pub use record::Record;

@@ -57,6 +57,20 @@ pub struct RuntimeOptions {
     pub close_deadline: Duration,
     /// Longest wait for the broker to acknowledge a dead letter (default 30 s).
     pub produce_timeout: Duration,
+    /// How long a revocation waits for the running records of the revoked partitions (an
+    /// attempt in progress, or a dead-letter write) before it lets the partitions go
+    /// (default 5 s). Records queued or waiting for a retry are abandoned at once; abandoned
+    /// records are redelivered to the partition's next owner, and the store's positions skip
+    /// any that were applied. The wait blocks the consumer's poll, so it must stay below
+    /// `max.poll.interval.ms`.
+    pub revoke_timeout: Duration,
+    /// How often the health report is refreshed, and librdkafka's statistics interval,
+    /// which brings the partitions' high watermarks (default 1 s).
+    pub health_interval: Duration,
+    /// How long work may wait (lag, or records in flight) with no record resolved before the
+    /// consumer reports itself stalled (a `tracing` warning and
+    /// [`HealthSnapshot::stalled`](crate::HealthSnapshot::stalled)) (default 60 s).
+    pub stall_timeout: Duration,
 }
 
 impl Default for RuntimeOptions {
@@ -76,6 +90,9 @@ impl Default for RuntimeOptions {
             shutdown_grace: Duration::from_secs(10),
             close_deadline: Duration::from_secs(10),
             produce_timeout: Duration::from_secs(30),
+            revoke_timeout: Duration::from_secs(5),
+            health_interval: Duration::from_secs(1),
+            stall_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -115,6 +132,37 @@ impl RuntimeOptions {
     pub fn retry_delays(mut self, base: Duration, max: Duration) -> Self {
         self.retry.base = base;
         self.retry.max = max;
+        self
+    }
+
+    /// Sets the first and the largest delay between attempts to write a dead letter.
+    pub fn dead_letter_delays(mut self, base: Duration, max: Duration) -> Self {
+        self.dead_letter_backoff.base = base;
+        self.dead_letter_backoff.max = max;
+        self
+    }
+
+    /// Sets the longest wait for the broker to acknowledge a dead letter.
+    pub fn produce_timeout(mut self, timeout: Duration) -> Self {
+        self.produce_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a revocation waits for running records.
+    pub fn revoke_timeout(mut self, timeout: Duration) -> Self {
+        self.revoke_timeout = timeout;
+        self
+    }
+
+    /// Sets how often the health report is refreshed (at least 10 ms).
+    pub fn health_interval(mut self, interval: Duration) -> Self {
+        self.health_interval = interval.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Sets how long work may wait with no progress before the consumer reports a stall.
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
         self
     }
 

@@ -45,9 +45,32 @@ impl ShutdownHandle {
     }
 
     /// Triggers this handle on Ctrl-C, or on SIGTERM on Unix (what container runtimes send).
-    /// Spawns a task on the current tokio runtime.
+    /// Spawns a task on the current tokio runtime. On Unix the signal handlers are installed
+    /// before this returns, so a signal sent right after the call is not missed.
     pub fn trigger_on_signals(&self) {
         let handle = self.clone();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(mut terminate), Ok(mut interrupt)) => {
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down"),
+                            _ = interrupt.recv() => tracing::info!("SIGINT received; shutting down"),
+                        }
+                        handle.shutdown();
+                    });
+                    return;
+                }
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(%error, "cannot install signal handlers; falling back");
+                }
+            }
+        }
         tokio::spawn(async move {
             wait_for_signal().await;
             tracing::info!("shutdown signal received");

@@ -2,6 +2,8 @@
 //! helpers to run it on the embedded broker or on a real one (`KAFKA_BROKERS`).
 #![allow(dead_code, missing_docs)]
 
+pub mod faults;
+
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -115,6 +117,19 @@ pub struct OrderPayload {
     pub retry: bool,
     pub slow_ms: u64,
     pub tag: Option<String>,
+    /// Makes the action panic (the engine catches it: the entity moves to Failed).
+    pub panic: bool,
+    /// Makes the payload's `Deserialize` panic when true (the runtime catches it).
+    #[serde(deserialize_with = "panicking_bool")]
+    pub boom: bool,
+}
+
+fn panicking_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let value = bool::deserialize(d)?;
+    if value {
+        panic!("boom: the payload's Deserialize panicked");
+    }
+    Ok(value)
 }
 
 /// When tagged actions started and ended, for ordering assertions.
@@ -155,6 +170,9 @@ fn price_above_10(o: &Order, _: &OrderPayload) -> bool {
 
 async fn init(o: &mut Order, p: &OrderPayload) -> Result<(), ActionError> {
     traced(p).await;
+    if p.panic {
+        panic!("init panicked on purpose");
+    }
     o.price = p.price.unwrap_or(o.price);
     o.items.extend(p.item.clone());
     Ok(())
@@ -480,8 +498,19 @@ pub async fn send_raw(
     key: Option<&[u8]>,
     value: Option<&[u8]>,
     headers: &[(&str, &[u8])],
-) {
+) -> (i32, i64) {
     let producer: FutureProducer = config.client_config().unwrap().create().unwrap();
+    send_raw_with(&producer, topic, key, value, headers).await
+}
+
+/// Sends a raw record with an existing producer; returns its partition and offset.
+pub async fn send_raw_with(
+    producer: &FutureProducer,
+    topic: &str,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[(&str, &[u8])],
+) -> (i32, i64) {
     let mut owned = rdkafka::message::OwnedHeaders::new();
     for (k, v) in headers {
         owned = owned.insert(rdkafka::message::Header {
@@ -496,11 +525,12 @@ pub async fn send_raw(
     if let Some(value) = value {
         record = record.payload(value);
     }
-    producer
+    let delivery = producer
         .send(record, Duration::from_secs(10))
         .await
         .map_err(|(e, _)| e)
         .unwrap();
+    (delivery.partition, delivery.offset)
 }
 
 /// Reads `count` records from `topics` (every partition, from the start) without joining a
