@@ -1,4 +1,4 @@
-//! Test support: an order workflow written by hand in the shape `#[workflow]` generates, and
+//! Test support: an order workflow with actions the tests can steer, and
 //! helpers to run it on the embedded broker or on a real one (`KAFKA_BROKERS`).
 #![allow(dead_code, missing_docs)]
 
@@ -13,98 +13,19 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Headers;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Message, Offset, TopicPartitionList};
-use serde::{Deserialize, Serialize};
-use workflow_kafka::__private as rt;
-use workflow_kafka::{
-    ActionError, Candidate, Definition, EmbeddedKafka, Entity, Event, GuardError, KafkaConfig,
-    KafkaDefaults, Record, RuntimeOptions, State, StateInfo, TopicBinding, TransitionInfo,
-    Workflow,
-};
+use workflow_kafka::prelude::*;
+use workflow_kafka::Record;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrderStatus {
-    #[default]
-    Pending,
-    Processing,
-    Completed,
-    Failed,
-}
+pub use order_workflow::{OrderEvent, OrderStatus, OrderWorkflow};
 
-impl State for OrderStatus {
-    const ALL: &'static [Self] = &[
-        Self::Pending,
-        Self::Processing,
-        Self::Completed,
-        Self::Failed,
-    ];
-    const TYPE_NAME: &'static str = "OrderStatus";
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Completed => "Completed",
-            Self::Failed => "Failed",
-        }
-    }
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OrderEvent {
-    Create,
-    Submit,
-    Update,
-    Complete,
-    Fail,
-}
-
-impl Event for OrderEvent {
-    const ALL: &'static [Self] = &[
-        Self::Create,
-        Self::Submit,
-        Self::Update,
-        Self::Complete,
-        Self::Fail,
-    ];
-    const TYPE_NAME: &'static str = "OrderEvent";
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Create => "Create",
-            Self::Submit => "Submit",
-            Self::Update => "Update",
-            Self::Complete => "Complete",
-            Self::Fail => "Fail",
-        }
-    }
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Entity, Clone, Debug, Default, PartialEq)]
 pub struct Order {
+    #[urn]
     pub urn: String,
     pub price: f64,
     pub items: Vec<String>,
+    #[status]
     pub status: OrderStatus,
-}
-
-impl Entity for Order {
-    type Status = OrderStatus;
-    fn urn(&self) -> &str {
-        &self.urn
-    }
-    fn set_urn(&mut self, urn: &str) {
-        self.urn = urn.to_owned();
-    }
-    fn status(&self) -> OrderStatus {
-        self.status
-    }
-    fn set_status(&mut self, status: OrderStatus) {
-        self.status = status;
-    }
 }
 
 /// What each event carries; the flags let tests steer the actions.
@@ -164,248 +85,72 @@ async fn traced(p: &OrderPayload) {
     }
 }
 
-fn price_above_10(o: &Order, _: &OrderPayload) -> bool {
-    o.price > 10.0
-}
+/// The order workflow the Kafka tests drive.
+#[workflow(entity = Order, payload = OrderPayload, kafka(client_id = "workflow-kafka-tests"))]
+pub mod order_workflow {
+    use super::*;
 
-async fn init(o: &mut Order, p: &OrderPayload) -> Result<(), ActionError> {
-    traced(p).await;
-    if p.panic {
-        panic!("init panicked on purpose");
+    #[derive(State, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum OrderStatus {
+        #[default]
+        Pending,
+        Processing,
+        Completed,
+        Failed,
     }
-    o.price = p.price.unwrap_or(o.price);
-    o.items.extend(p.item.clone());
-    Ok(())
-}
 
-async fn submit(_: &mut Order, p: &OrderPayload) -> Result<(), ActionError> {
-    traced(p).await;
-    if p.retry {
-        return Err(ActionError::retry("payment service busy"));
+    #[derive(Event, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub enum OrderEvent {
+        Create,
+        Submit,
+        Update,
+        Complete,
+        Fail,
     }
-    if p.fail {
-        return Err(ActionError::fail("card declined"));
-    }
-    Ok(())
-}
 
-/// The order workflow, as `#[workflow]` would generate it:
-/// 0: [*] -> Pending on Create | Update do init
-/// 1: Pending -> Processing on Submit if price_above_10 do submit
-/// 2: Pending -> Pending on Update do init
-/// 3: Processing -> Completed on Complete
-/// 4: Pending | Processing -> Failed on Fail
-pub struct OrderWorkflow;
+    transitions! {
+        [*]                  -> Pending    on Create | Update do init;
+        Pending              -> Processing on Submit if price_above_10 do submit;
+        Pending              -> Pending    on Update do init;
+        Processing           -> Completed  on Complete;
+        Pending | Processing -> Failed     on Fail;
 
-static DEFINITION: Definition = Definition {
-    name: "OrderWorkflow",
-    state_type: "OrderStatus",
-    event_type: "OrderEvent",
-    states: &[
-        StateInfo {
-            name: "Pending",
-            is_final: false,
-            is_idle: true,
-            is_failed: false,
-        },
-        StateInfo {
-            name: "Processing",
-            is_final: false,
-            is_idle: true,
-            is_failed: false,
-        },
-        StateInfo {
-            name: "Completed",
-            is_final: true,
-            is_idle: false,
-            is_failed: false,
-        },
-        StateInfo {
-            name: "Failed",
-            is_final: true,
-            is_idle: false,
-            is_failed: true,
-        },
-    ],
-    events: &["Create", "Submit", "Update", "Complete", "Fail"],
-    transitions: &[
-        TransitionInfo {
-            from_initial: true,
-            from: &[],
-            to: "Pending",
-            events: &["Create", "Update"],
-            guards: &[],
-            actions: &["init"],
-        },
-        TransitionInfo {
-            from_initial: false,
-            from: &["Pending"],
-            to: "Processing",
-            events: &["Submit"],
-            guards: &["price_above_10"],
-            actions: &["submit"],
-        },
-        TransitionInfo {
-            from_initial: false,
-            from: &["Pending"],
-            to: "Pending",
-            events: &["Update"],
-            guards: &[],
-            actions: &["init"],
-        },
-        TransitionInfo {
-            from_initial: false,
-            from: &["Processing"],
-            to: "Completed",
-            events: &["Complete"],
-            guards: &[],
-            actions: &[],
-        },
-        TransitionInfo {
-            from_initial: false,
-            from: &["Pending", "Processing"],
-            to: "Failed",
-            events: &["Fail"],
-            guards: &[],
-            actions: &[],
-        },
-    ],
-    fallback: None,
-    topics: &[
-        TopicBinding {
-            topic: "orders.created",
-            event: "Create",
-        },
-        TopicBinding {
-            topic: "orders.submitted",
-            event: "Submit",
-        },
-        TopicBinding {
-            topic: "orders.updated",
-            event: "Update",
-        },
-        TopicBinding {
-            topic: "orders.completed",
-            event: "Complete",
-        },
-        TopicBinding {
-            topic: "orders.failed",
-            event: "Fail",
-        },
-    ],
-    on_event: &[],
-    on_status_changed: &[],
-    kafka: KafkaDefaults {
-        brokers: None,
-        group_id: None,
-        client_id: Some("workflow-kafka-tests"),
-    },
-};
+        finals = [Completed, Failed];
+        idles  = [Pending, Processing];
+        failed = Failed;
 
-impl Workflow for OrderWorkflow {
-    type State = OrderStatus;
-    type Event = OrderEvent;
-    type Entity = Order;
-    type Payload = OrderPayload;
-    const DEFINITION: &'static Definition = &DEFINITION;
-    const MERMAID: &'static str = "stateDiagram-v2\n";
-    const FAILED: Option<OrderStatus> = Some(OrderStatus::Failed);
-    const HAS_FALLBACK: bool = false;
-
-    fn is_final(state: OrderStatus) -> bool {
-        matches!(state, OrderStatus::Completed | OrderStatus::Failed)
-    }
-    fn is_idle(state: OrderStatus) -> bool {
-        matches!(state, OrderStatus::Pending | OrderStatus::Processing)
-    }
-    fn candidates(
-        from: Option<OrderStatus>,
-        event: OrderEvent,
-    ) -> &'static [Candidate<OrderStatus>] {
-        use OrderEvent as E;
-        use OrderStatus as S;
-        match (from, event) {
-            (None, E::Create | E::Update) => &[Candidate {
-                transition: 0,
-                to: S::Pending,
-            }],
-            (Some(S::Pending), E::Submit) => &[Candidate {
-                transition: 1,
-                to: S::Processing,
-            }],
-            (Some(S::Pending), E::Update) => &[Candidate {
-                transition: 2,
-                to: S::Pending,
-            }],
-            (Some(S::Processing), E::Complete) => &[Candidate {
-                transition: 3,
-                to: S::Completed,
-            }],
-            (Some(S::Pending | S::Processing), E::Fail) => &[Candidate {
-                transition: 4,
-                to: S::Failed,
-            }],
-            _ => &[],
+        topics {
+            "orders.created"   => Create,
+            "orders.submitted" => Submit,
+            "orders.updated"   => Update,
+            "orders.completed" => Complete,
+            "orders.failed"    => Fail,
         }
     }
-    fn automatic(_: OrderStatus) -> &'static [Candidate<OrderStatus>] {
-        &[]
+
+    fn price_above_10(o: &Order, _: &OrderPayload) -> bool {
+        o.price > 10.0
     }
-    async fn guards(
-        transition: usize,
-        entity: &Order,
-        payload: &OrderPayload,
-    ) -> Result<bool, GuardError> {
-        use rt::GuardOutput as _;
-        match transition {
-            1 => price_above_10(entity, payload).into_guard_result("price_above_10"),
-            _ => Ok(true),
+
+    async fn init(o: &mut Order, p: &OrderPayload) -> Result<(), ActionError> {
+        traced(p).await;
+        if p.panic {
+            panic!("init panicked on purpose");
         }
-    }
-    async fn actions(
-        transition: usize,
-        entity: &mut Order,
-        payload: &OrderPayload,
-    ) -> Result<(), ActionError> {
-        use rt::ActionOutput as _;
-        match transition {
-            0 | 2 => init(entity, payload).await.into_action_result(),
-            1 => submit(entity, payload).await.into_action_result(),
-            _ => Ok(()),
-        }
-    }
-    async fn on_event(_: OrderEvent, _: &mut Order, _: &OrderPayload) -> Result<(), ActionError> {
+        o.price = p.price.unwrap_or(o.price);
+        o.items.extend(p.item.clone());
         Ok(())
     }
-    async fn on_status_changed(
-        _: Option<OrderStatus>,
-        _: OrderStatus,
-        _: &mut Order,
-        _: &OrderPayload,
-    ) -> Result<(), ActionError> {
-        Ok(())
-    }
-    async fn fallback(_: OrderEvent, _: &mut Order, _: &OrderPayload) -> Result<(), ActionError> {
-        Ok(())
-    }
-    fn create(urn: &str) -> Order {
-        Order {
-            urn: urn.to_owned(),
-            ..Order::default()
+
+    async fn submit(_: &mut Order, p: &OrderPayload) -> Result<(), ActionError> {
+        traced(p).await;
+        if p.retry {
+            return Err(ActionError::retry("payment service busy"));
         }
-    }
-    fn topic_of(event: OrderEvent) -> Option<&'static str> {
-        DEFINITION.topic_of(event.as_str())
-    }
-    fn event_of(topic: &str) -> Option<OrderEvent> {
-        match topic {
-            "orders.created" => Some(OrderEvent::Create),
-            "orders.submitted" => Some(OrderEvent::Submit),
-            "orders.updated" => Some(OrderEvent::Update),
-            "orders.completed" => Some(OrderEvent::Complete),
-            "orders.failed" => Some(OrderEvent::Fail),
-            _ => None,
+        if p.fail {
+            return Err(ActionError::fail("card declined"));
         }
+        Ok(())
     }
 }
 
@@ -458,7 +203,7 @@ impl Broker {
                     .unwrap()
                     .create()
                     .unwrap();
-                let names: Vec<String> = DEFINITION
+                let names: Vec<String> = OrderWorkflow::DEFINITION
                     .topics
                     .iter()
                     .flat_map(|b| {
