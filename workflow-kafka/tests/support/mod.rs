@@ -13,8 +13,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Headers;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Message, Offset, TopicPartitionList};
-use workflow_kafka::prelude::*;
 use workflow_kafka::Record;
+use workflow_kafka::prelude::*;
 
 pub use order_workflow::{OrderEvent, OrderStatus, OrderWorkflow};
 
