@@ -21,12 +21,11 @@ use examples::demo::{self, DemoError};
 use examples::order::{Order, OrderWorkflow};
 use examples::stream;
 use tracing_subscriber::EnvFilter;
-use workflow_kafka::create_workflow_topics;
 use workflow_kafka::prelude::*;
 
 /// The order workflow on Kafka.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Kafka bootstrap servers (comma-separated). Without it, an embedded broker runs the demo.
     #[arg(long)]
@@ -41,12 +40,12 @@ struct Args {
     #[arg(long, default_value_t = 2026)]
     seed: u64,
     /// Partitions per topic when the example creates topics.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..))]
     partitions: i32,
     /// Print the workflow's Mermaid diagram and exit.
     #[arg(long)]
     diagram: bool,
-    /// Print only the summary, not each transition.
+    /// Print only the summary and errors: no transitions, no dead-letter warnings.
     #[arg(long)]
     quiet: bool,
 }

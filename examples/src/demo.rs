@@ -58,7 +58,7 @@ impl Report {
         out += &format!("orders by state:   {:?}\n", self.states());
         out += &format!("records produced:  {}\n", self.produced);
         out += &format!(
-            "  applied:         {} (of which {} moved an order to Failed)\n",
+            "  applied:         {} ({} of them by a failing action, which moved the order to Failed)\n",
             s.applied, s.failed
         );
         out += &format!("  rejected:        {} (guard said no)\n", s.rejected);
@@ -154,7 +154,7 @@ fn raw_producer(config: &KafkaConfig) -> Result<FutureProducer, KafkaError> {
     let mut client = config
         .clone()
         .fill_defaults(&OrderWorkflow::DEFINITION.kafka)
-        .client_config()?;
+        .producer_config()?;
     client.set("acks", "all");
     Ok(client.create()?)
 }

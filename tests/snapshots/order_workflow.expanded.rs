@@ -71,7 +71,6 @@ pub mod order_workflow {
     pub type Workflow = OrderWorkflow;
     const _: () = {
         use ::workflow_core::__private as rt;
-        use rt::{ActionOutput as _, GuardOutput as _};
         impl OrderWorkflow {
             /// The static description of the workflow: states with their kinds,
             /// transitions with guard and action names, topics and handlers.
@@ -281,8 +280,10 @@ pub mod order_workflow {
             ) -> rt::Result<bool, rt::GuardError> {
                 match transition {
                     1 => {
-                        price_above_10(entity, payload)
-                            .into_guard_result("price_above_10")
+                        rt::GuardOutput::into_guard_result(
+                            price_above_10(entity, payload),
+                            "price_above_10",
+                        )
                     }
                     _ => rt::Ok(true),
                 }
@@ -293,8 +294,16 @@ pub mod order_workflow {
                 payload: &OrderPayload,
             ) -> rt::Result<(), rt::ActionError> {
                 match transition {
-                    2 => apply_update(entity, payload).await.into_action_result(),
-                    4 => record_failure(entity, payload).into_action_result(),
+                    2 => {
+                        rt::ActionOutput::into_action_result(
+                            apply_update(entity, payload).await,
+                        )
+                    }
+                    4 => {
+                        rt::ActionOutput::into_action_result(
+                            record_failure(entity, payload),
+                        )
+                    }
                     _ => rt::Ok(()),
                 }
             }
@@ -305,7 +314,9 @@ pub mod order_workflow {
             ) -> rt::Result<(), rt::ActionError> {
                 match event {
                     OrderEvent::Submit => {
-                        audit(entity, payload).await.into_action_result()
+                        rt::ActionOutput::into_action_result(
+                            audit(entity, payload).await,
+                        )
                     }
                     _ => rt::Ok(()),
                 }
@@ -319,9 +330,12 @@ pub mod order_workflow {
                 if from == rt::Some(OrderStatus::Pending)
                     && to == OrderStatus::Processing
                 {
-                    if let rt::Err(error) = notify(entity, payload)
+                    if let rt::Err(error) = rt::catch_panic(async {
+                            rt::ActionOutput::into_action_result(
+                                notify(entity, payload).await,
+                            )
+                        })
                         .await
-                        .into_action_result()
                     {
                         rt::ignored_handler_error("notify", &error);
                     }

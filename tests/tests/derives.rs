@@ -53,3 +53,25 @@ fn entity_accessors_use_the_marked_fields() {
         ("urn:order:9", OrderStatus::Processing)
     );
 }
+
+/// Variant names that collide with names the generated code uses, and raw identifiers.
+#[allow(non_camel_case_types)]
+#[derive(
+    workflow_kafka::prelude::State, Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize,
+)]
+enum Awkward {
+    Err,
+    Ok,
+    None,
+    r#loop,
+}
+
+#[test]
+fn awkward_variant_names_work_and_raw_identifiers_lose_their_prefix() {
+    assert_eq!("Err".parse::<Awkward>().unwrap(), Awkward::Err);
+    assert_eq!("None".parse::<Awkward>().unwrap(), Awkward::None);
+    assert_eq!(Awkward::r#loop.as_str(), "loop");
+    assert_eq!(serde_json::to_string(&Awkward::r#loop).unwrap(), "\"loop\"");
+    assert_eq!("loop".parse::<Awkward>().unwrap(), Awkward::r#loop);
+    assert_eq!(Awkward::Ok.index(), 1);
+}

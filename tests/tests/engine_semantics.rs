@@ -15,6 +15,9 @@ pub struct Cmd {
     pub panic: bool,
     pub guard_error: bool,
     pub notify_fails: bool,
+    pub notify_panics: bool,
+    /// User code writes the status field itself.
+    pub rogue: bool,
     pub audit_fails: bool,
 }
 
@@ -119,8 +122,11 @@ pub mod account {
         a.log.push("closed".into());
     }
 
-    fn refused(a: &mut Account, e: AccountEvent, _: &Cmd) {
+    fn refused(a: &mut Account, e: AccountEvent, c: &Cmd) {
         a.log.push(format!("refused {e:?}"));
+        if c.rogue {
+            a.status = AccountState::Closed;
+        }
     }
 
     #[on_event(Deposit, order = 2)]
@@ -149,6 +155,12 @@ pub mod account {
     #[on_status_changed(to = Frozen, fail_on_error = false)]
     fn frozen(a: &mut Account, c: &Cmd) -> Result<(), ActionError> {
         a.log.push("frozen".into());
+        if c.rogue {
+            a.status = AccountState::Closed;
+        }
+        if c.notify_panics {
+            panic!("freeze notice exploded");
+        }
         if c.notify_fails {
             return Err(ActionError::fail("freeze notice failed"));
         }
@@ -487,6 +499,40 @@ async fn rule_6_status_is_set_before_status_handlers_run() {
         outcome.entity.log.last().map(String::as_str),
         Some("frozen")
     );
+}
+
+#[tokio::test]
+async fn the_engine_owns_the_status_field() {
+    let engine = engine();
+    let rogue = Cmd {
+        rogue: true,
+        ..Cmd::default()
+    };
+    funded(&engine, "own-1", 1).await;
+    let outcome = engine.emit(Ev::Freeze, "own-1", &rogue).await.unwrap();
+    assert_eq!(
+        outcome.to,
+        St::Frozen,
+        "a status handler cannot move the entity"
+    );
+    open(&engine, "own-2").await;
+    let outcome = engine
+        .emit(
+            Ev::Deposit,
+            "own-2",
+            &Cmd {
+                amount: -1,
+                ..rogue
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.kind, outcome.to),
+        (OutcomeKind::Fallback, St::Open),
+        "nor can the fallback"
+    );
+    assert_eq!(stored(&engine, "own-2").status, St::Open);
 }
 
 #[tokio::test]

@@ -16,7 +16,14 @@ pub use crate::{
     State, StateInfo, StatusHandlerInfo, TopicBinding, TransitionInfo, UnknownName, Workflow,
 };
 
+pub use crate::panic::catch_panic;
+
 /// What a guard may return: `bool`, or `Result<bool, E>` with a displayable error.
+#[diagnostic::on_unimplemented(
+    message = "a guard must return `bool` or `Result<bool, E>` with `E: Display`, not `{Self}`",
+    label = "this guard returns `{Self}`",
+    note = "if the guard is an `async fn` defined outside the `#[workflow]` module, declare it inside: only functions of the module are awaited"
+)]
 pub trait GuardOutput {
     /// Normalises the guard's return value, naming the guard in the error.
     fn into_guard_result(self, guard: &'static str) -> Result<bool, GuardError>;
@@ -40,6 +47,11 @@ impl<E: fmt::Display> GuardOutput for Result<bool, E> {
 }
 
 /// What an action or handler may return: `()`, or `Result<(), ActionError>`.
+#[diagnostic::on_unimplemented(
+    message = "an action or handler must return `()` or `Result<(), ActionError>`, not `{Self}`",
+    label = "this returns `{Self}`",
+    note = "if it is an `async fn` defined outside the `#[workflow]` module, declare it inside: only functions of the module are awaited"
+)]
 pub trait ActionOutput {
     /// Normalises the action's return value.
     fn into_action_result(self) -> Result<(), ActionError>;

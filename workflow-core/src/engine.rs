@@ -1,12 +1,11 @@
 //! The engine: runs one event against one entity, with the semantics of DESIGN.md.
 
-use std::any::Any;
-use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
 
+use crate::panic::{catch_panic, panic_message};
 use crate::{
     ActionError, Candidate, Entity, EntityStore, ErrorOf, GuardError, Outcome, OutcomeKind,
     OutcomeOf, Position, StoreError, Version, Workflow, WorkflowError,
@@ -173,7 +172,7 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         position: Option<&Position>,
     ) -> Result<Plan<W>, ErrorOf<W>> {
         let loaded = self.store.load(urn).await?;
-        let (base, version) = match loaded {
+        let (mut entity, version) = match loaded {
             Some(loaded) => {
                 if position.is_some_and(|p| loaded.has_applied(p)) {
                     let state = loaded.entity.status();
@@ -190,7 +189,7 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
             }
             None => (W::create(urn), None),
         };
-        let from = version.map(|_| base.status());
+        let from = version.map(|_| entity.status());
 
         if let Some(state) = from.filter(|s| W::is_final(*s)) {
             return Err(WorkflowError::EntityInFinalState {
@@ -214,10 +213,11 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
             });
         }
 
-        let mut entity = base.clone();
+        // No copy of the loaded entity is kept for the failure path: a failure reloads it
+        // (see `Engine::fail`), so the common path pays for one entity, not two.
         let Some(first) = first_passing::<W>(candidates, &entity, payload, urn).await? else {
             return self
-                .reject(event, urn, payload, from, base, entity, version)
+                .reject(event, urn, payload, from, entity, version)
                 .await;
         };
 
@@ -233,15 +233,18 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                 W::actions(step.transition, &mut entity, payload).await
             };
             if let Err(error) = catch_panic(run).await {
-                return fail::<W>(event, urn, from, base, version, path, error);
+                return self.fail(event, urn, from, version, path, error).await;
             }
             entity.set_status(step.to);
             path.push(step.to);
             if let Err(error) =
                 catch_panic(W::on_status_changed(state, step.to, &mut entity, payload)).await
             {
-                return fail::<W>(event, urn, from, base, version, path, error);
+                return self.fail(event, urn, from, version, path, error).await;
             }
+            // The engine owns the status: a handler that wrote it is overruled, so an entity
+            // only ever reaches a state through a declared transition.
+            entity.set_status(step.to);
             state = Some(step.to);
             if W::is_idle(step.to) || W::is_final(step.to) {
                 break OutcomeKind::Transitioned;
@@ -252,15 +255,17 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                     limit: self.config.max_chain,
                     path: path.clone(),
                 };
-                return match fail::<W>(
-                    event,
-                    urn,
-                    from,
-                    base,
-                    version,
-                    path,
-                    ActionError::fail("chain too long"),
-                ) {
+                return match self
+                    .fail(
+                        event,
+                        urn,
+                        from,
+                        version,
+                        path,
+                        ActionError::fail("chain too long"),
+                    )
+                    .await
+                {
                     Ok(mut plan) => {
                         plan.error_after_save = Some(error);
                         Ok(plan)
@@ -292,32 +297,36 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
         })
     }
 
-    /// Step 4's tail: every candidate rejected.
-    #[allow(clippy::too_many_arguments)]
+    /// Step 4's tail: every candidate rejected. `entity` is still as loaded (guards only
+    /// read it).
     async fn reject(
         &self,
         event: W::Event,
         urn: &str,
         payload: &W::Payload,
         from: Option<W::State>,
-        base: W::Entity,
         mut entity: W::Entity,
         version: Option<Version>,
     ) -> Result<Plan<W>, ErrorOf<W>> {
         // A fallback changes an existing entity; an entity that was never created has
         // nothing to fall back on.
         if !W::HAS_FALLBACK || from.is_none() {
-            let state = from.unwrap_or(base.status());
+            let state = from.unwrap_or(entity.status());
             return Ok(unchanged(
                 event,
                 from,
                 state,
-                base,
+                entity,
                 version,
                 OutcomeKind::GuardRejected,
             ));
         }
-        match catch_panic(W::fallback(event, &mut entity, payload)).await {
+        let result = catch_panic(W::fallback(event, &mut entity, payload)).await;
+        // A fallback changes data, never the status (the engine owns it).
+        if let Some(state) = from {
+            entity.set_status(state);
+        }
+        match result {
             Ok(()) => Ok(Plan {
                 outcome: Outcome {
                     kind: OutcomeKind::Fallback,
@@ -331,8 +340,41 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                 save: Some(version),
                 error_after_save: None,
             }),
-            Err(error) => fail::<W>(event, urn, from, base, version, Vec::new(), error),
+            Err(error) => {
+                self.fail(event, urn, from, version, Vec::new(), error)
+                    .await
+            }
         }
+    }
+
+    /// Step 5's failure: the entity as loaded, moved to the failed state; or, with a retry
+    /// request or no failed state, an error and nothing saved.
+    ///
+    /// The entity "as loaded" is loaded again rather than copied before the actions ran, so
+    /// the common path never clones the entity. If another writer changed it in between,
+    /// the save against the version loaded first fails with a conflict and the event is
+    /// re-evaluated, exactly as if the copy had been saved.
+    async fn fail(
+        &self,
+        event: W::Event,
+        urn: &str,
+        from: Option<W::State>,
+        version: Option<Version>,
+        path: Vec<W::State>,
+        error: ActionError,
+    ) -> Result<Plan<W>, ErrorOf<W>> {
+        if matches!(error, ActionError::Retry(_)) || W::FAILED.is_none() {
+            return fail::<W>(event, urn, from, W::create(urn), version, path, error);
+        }
+        let base = match version {
+            None => W::create(urn),
+            Some(_) => match self.store.load(urn).await? {
+                Some(loaded) => loaded.entity,
+                // Deleted meanwhile: the save below conflicts and the event is re-evaluated.
+                None => W::create(urn),
+            },
+        };
+        fail::<W>(event, urn, from, base, version, path, error)
     }
 }
 
@@ -364,29 +406,6 @@ async fn first_passing<W: Workflow>(
     Ok(None)
 }
 
-/// Runs user code, turning a panic into [`ActionError::Fail`].
-async fn catch_panic(
-    run: impl Future<Output = Result<(), ActionError>>,
-) -> Result<(), ActionError> {
-    AssertUnwindSafe(run)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            Err(ActionError::Fail(format!(
-                "panicked: {}",
-                panic_message(&*panic)
-            )))
-        })
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".to_owned())
-}
-
 /// A plan that saves nothing.
 fn unchanged<W: Workflow>(
     event: W::Event,
@@ -411,8 +430,7 @@ fn unchanged<W: Workflow>(
     }
 }
 
-/// Step 5's failure: the entity as loaded, moved to the failed state; or, with a retry
-/// request or no failed state, an error and nothing saved.
+/// The plan (or error) for a failure, given the entity as loaded (`base`).
 fn fail<W: Workflow>(
     event: W::Event,
     urn: &str,
@@ -439,7 +457,8 @@ fn fail<W: Workflow>(
     };
     base.set_status(failed);
     path.push(failed);
-    tracing::warn!(urn, event = ?event, %reason, "action failed; entity moved to {failed:?}");
+    // The caller reports the outcome (the Kafka runtime logs it with the record's position).
+    tracing::debug!(urn, event = ?event, %reason, "action failed; entity moved to {failed:?}");
     Ok(Plan {
         outcome: Outcome {
             kind: OutcomeKind::Failed { error },

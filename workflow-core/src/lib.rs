@@ -56,6 +56,7 @@ mod engine;
 mod entity;
 mod error;
 mod outcome;
+mod panic;
 mod state;
 mod store;
 mod workflow;

@@ -7,9 +7,14 @@
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
+use std::time::Duration;
+
 use workflow_core::Workflow;
 
 use crate::{KafkaConfig, KafkaError, RuntimeOptions};
+
+/// How long topic creation may wait for the broker.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Creates every topic `W` binds, and its dead-letter topic, with `partitions` partitions
 /// (replication factor 1), under the prefix of `options`. Returns the topics it created;
@@ -28,11 +33,9 @@ pub async fn create_workflow_topics<W: Workflow>(
     options: &RuntimeOptions,
     partitions: i32,
 ) -> Result<Vec<String>, KafkaError> {
-    let admin: AdminClient<DefaultClientContext> = config
-        .clone()
-        .fill_defaults(&W::DEFINITION.kafka)
-        .client_config()?
-        .create()?;
+    let config = config.clone().fill_defaults(&W::DEFINITION.kafka);
+    let brokers = config.brokers_value().unwrap_or_default().to_owned();
+    let admin: AdminClient<DefaultClientContext> = config.producer_config()?.create()?;
     let names: Vec<String> = W::DEFINITION
         .topics
         .iter()
@@ -46,7 +49,19 @@ pub async fn create_workflow_topics<W: Workflow>(
         .map(|name| NewTopic::new(name, partitions, TopicReplication::Fixed(1)))
         .collect();
     let mut created = Vec::new();
-    for result in admin.create_topics(&topics, &AdminOptions::new()).await? {
+    // A bounded wait: an unreachable broker is reported in seconds, naming it, rather than
+    // after librdkafka's default minute with a bare "timed out".
+    let options = AdminOptions::new().request_timeout(Some(ADMIN_TIMEOUT));
+    let results = admin
+        .create_topics(&topics, &options)
+        .await
+        .map_err(|error| {
+            KafkaError::Config(format!(
+                "cannot create the topics of `{}` on `{brokers}`: {error}",
+                W::DEFINITION.name
+            ))
+        })?;
+    for result in results {
         match result {
             Ok(topic) => created.push(topic),
             Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}

@@ -235,6 +235,17 @@ impl KafkaConfig {
         self.client_config_with(None)
     }
 
+    /// The librdkafka configuration for a producer (or an admin client, which librdkafka
+    /// runs as a producer): [`client_config`](Self::client_config) without the
+    /// consumer-only properties, which librdkafka would warn about (`CONFWARN`) and ignore.
+    pub fn producer_config(&self) -> Result<ClientConfig, KafkaError> {
+        let mut config = self.client_config_with(None)?;
+        for key in CONSUMER_ONLY {
+            config.remove(key);
+        }
+        Ok(config)
+    }
+
     /// The librdkafka configuration for a client; `group` adds `group.id`.
     pub(crate) fn client_config_with(
         &self,
@@ -275,6 +286,24 @@ impl KafkaConfig {
         Ok(config)
     }
 }
+
+/// librdkafka properties that only consumers read (librdkafka's CONFIGURATION.md marks them
+/// `C`); a config shared by consumers and producers may carry them.
+const CONSUMER_ONLY: &[&str] = &[
+    "group.id",
+    "group.instance.id",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "auto.offset.reset",
+    "enable.auto.commit",
+    "auto.commit.interval.ms",
+    "enable.auto.offset.store",
+    "partition.assignment.strategy",
+    "fetch.min.bytes",
+    "fetch.wait.max.ms",
+    "isolation.level",
+];
 
 /// Whether a librdkafka property holds a secret, so that Debug output hides it.
 fn is_secret(key: &str) -> bool {

@@ -72,6 +72,9 @@ impl<W: Workflow, S> std::fmt::Debug for WorkflowConsumer<W, S> {
     }
 }
 
+/// How long the in-flight bound must hold before the partitions are paused.
+const PAUSE_AFTER: Duration = Duration::from_secs(1);
+
 /// What the lanes share.
 struct Shared<W: Workflow, S> {
     engine: Arc<Engine<W, S>>,
@@ -266,6 +269,7 @@ where
             tasks: JoinSet::new(),
             in_flight: 0,
             paused: false,
+            full_since: None,
             last_activity: None,
             assigned: BTreeSet::new(),
             last_progress: None,
@@ -286,11 +290,16 @@ where
                 break;
             }
             intake.apply_backpressure(&consumer);
+            // At the bound the intake stops taking records but leaves the partitions
+            // fetching (librdkafka bounds its prefetch with `queued.max.messages.kbytes`).
+            // Once they are paused, polling resumes: paused partitions deliver nothing, and
+            // the polls serve rebalances.
+            let has_room = intake.in_flight < shared.options.max_in_flight || intake.paused;
             let step = tokio::select! {
                 biased;
                 () = wait_shutdown(&mut shutdown_rx) => Step::Nothing,
                 Some(done) = done_rx.recv() => Step::Done(done),
-                received = consumer.recv() => Step::Received(received.map(|m| Record::from_message(&m))),
+                received = consumer.recv(), if has_room => Step::Received(received.map(|m| Record::from_message(&m))),
                 _ = tick.tick() => Step::Nothing,
             };
             match step {
@@ -397,6 +406,8 @@ struct Intake<W: Workflow, S> {
     tasks: JoinSet<()>,
     in_flight: usize,
     paused: bool,
+    /// Since when the in-flight bound has been reached without a break.
+    full_since: Option<Instant>,
     last_activity: Option<Instant>,
     assigned: BTreeSet<PartitionKey>,
     last_progress: Option<std::time::Instant>,
@@ -515,10 +526,24 @@ where
         }
     }
 
-    /// Pauses every assigned partition at the in-flight bound, resumes below it. Polling
-    /// goes on while paused, so rebalances are served and the group keeps the consumer.
+    /// Pauses every assigned partition once the in-flight bound has held for a second,
+    /// resumes below it. Polling goes on while paused, so rebalances are served and the
+    /// group keeps the consumer.
+    ///
+    /// Pausing makes librdkafka drop the partitions' prefetched records and fetch them again
+    /// on resume: pausing at every brush with the bound cost a fetch round trip per record
+    /// (BENCHMARKS.md). Brief fullness is absorbed by not receiving; only a lasting one (lanes
+    /// stuck in retries) pauses.
     fn apply_backpressure(&mut self, consumer: &Kafka) {
-        let full = self.in_flight >= self.shared.options.max_in_flight;
+        let at_bound = self.in_flight >= self.shared.options.max_in_flight;
+        if !at_bound {
+            self.full_since = None;
+        } else if self.full_since.is_none() {
+            self.full_since = Some(Instant::now());
+        }
+        let full = self
+            .full_since
+            .is_some_and(|since| since.elapsed() >= PAUSE_AFTER);
         if full == self.paused {
             return;
         }

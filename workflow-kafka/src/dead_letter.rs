@@ -80,7 +80,7 @@ impl DeadLetterWriter {
         stats: Stats,
         health: Health,
     ) -> Result<Self, KafkaError> {
-        let mut client = config.client_config()?;
+        let mut client = config.producer_config()?;
         // A dead letter replaces the source record: losing it would lose the record.
         client.set("acks", "all");
         client.set(

@@ -66,8 +66,8 @@ pub mod __private {
 /// Everything a workflow service needs, in one import.
 pub mod prelude {
     pub use crate::{
-        EmbeddedKafka, KafkaConfig, RuntimeOptions, ShutdownHandle, StatsSnapshot, UnhandledPolicy,
-        WorkflowConsumer, WorkflowProducer,
+        EmbeddedKafka, KafkaConfig, RuntimeOptions, Sasl, ShutdownHandle, StatsSnapshot,
+        UnhandledPolicy, WorkflowConsumer, WorkflowProducer, create_workflow_topics,
     };
     pub use serde::{Deserialize, Serialize};
     // The core prelude brings the traits and, in the macro namespace, the core-flavoured

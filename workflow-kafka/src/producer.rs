@@ -64,7 +64,7 @@ where
         options: &RuntimeOptions,
     ) -> Result<Self, KafkaError> {
         let config = config.clone().fill_defaults(&W::DEFINITION.kafka);
-        let mut client = config.client_config()?;
+        let mut client = config.producer_config()?;
         client.set("acks", "all");
         client.set(
             "message.timeout.ms",

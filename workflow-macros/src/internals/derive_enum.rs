@@ -4,6 +4,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Path};
 
 use super::errors::Errors;
@@ -127,8 +128,9 @@ fn parse(input: &DeriveInput, kind: Kind) -> syn::Result<(Option<Path>, Vec<Iden
 /// `index` is a `match`, not `self as usize`, so explicit discriminants cannot break it.
 pub fn expand(krate: &Path, kind: Kind, ident: &Ident, variants: &[Ident]) -> TokenStream {
     let trait_name = format_ident!("{}", kind.trait_name());
-    let type_name = ident.to_string();
-    let names = variants.iter().map(Ident::to_string);
+    // Raw identifiers (`r#loop`) are named without their `r#`, as serde names them.
+    let type_name = ident.unraw().to_string();
+    let names = variants.iter().map(|v| v.unraw().to_string());
     let indices = 0..variants.len();
     let names_again = names.clone();
     quote! {
@@ -161,7 +163,8 @@ pub fn expand(krate: &Path, kind: Kind, ident: &Ident, variants: &[Ident]) -> To
             impl rt::FromStr for #ident {
                 type Err = rt::UnknownName;
 
-                fn from_str(name: &str) -> rt::Result<Self, Self::Err> {
+                // `Self::Err` would be ambiguous with a variant called `Err`.
+                fn from_str(name: &str) -> rt::Result<Self, rt::UnknownName> {
                     match name {
                         #(#names_again => rt::Ok(Self::#variants),)*
                         _ => rt::Err(rt::UnknownName { type_name: #type_name, name: name.to_owned() }),

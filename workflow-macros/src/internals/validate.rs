@@ -157,7 +157,9 @@ fn topics(m: &Machine, errors: &mut Errors) {
             }
             (None, None) => {}
         }
-        if let Some(event) = &binding.event {
+        // With an unresolved name somewhere, the transition meant to consume this event may
+        // be the one with the typo: say nothing rather than report a consequence of it.
+        if let Some(event) = binding.event.as_ref().filter(|_| m.complete) {
             let consumed = m
                 .transitions
                 .iter()

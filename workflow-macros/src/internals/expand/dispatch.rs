@@ -277,12 +277,14 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 fn guard(f: &Callable) -> TokenStream {
     let call = call(f, quote!(entity, payload));
     let name = &f.name;
-    quote_spanned!(f.span=> #call.into_guard_result(#name))
+    // Called as a trait function, not a method, so a wrong return type is reported with
+    // the trait's `on_unimplemented` message rather than as a missing method.
+    quote_spanned!(f.span=> rt::GuardOutput::into_guard_result(#call, #name))
 }
 
 fn action(f: &Callable, args: TokenStream) -> TokenStream {
     let call = call(f, args);
-    quote_spanned!(f.span=> #call.into_action_result())
+    quote_spanned!(f.span=> rt::ActionOutput::into_action_result(#call))
 }
 
 /// Runs `steps` in order, stopping at the first error: all but the last with `?`, the
@@ -433,8 +435,10 @@ fn on_status_changed(model: &Workflow) -> TokenStream {
             quote!(#run?;)
         } else {
             let name = &h.function.name;
+            // A panic is a failure like any other: with `fail_on_error = false` it is
+            // logged and swallowed too.
             quote! {
-                if let rt::Err(error) = #run {
+                if let rt::Err(error) = rt::catch_panic(async { #run }).await {
                     rt::ignored_handler_error(#name, &error);
                 }
             }

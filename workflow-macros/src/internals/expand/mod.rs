@@ -45,7 +45,6 @@ pub fn generated(model: &Workflow) -> TokenStream {
 
         const _: () = {
             use #krate as rt;
-            use rt::{ActionOutput as _, GuardOutput as _};
 
             impl #name {
                 /// The static description of the workflow: states with their kinds,
