@@ -18,6 +18,8 @@ pub struct Cmd {
     pub notify_panics: bool,
     /// User code writes the status field itself.
     pub rogue: bool,
+    /// User code changes the URN.
+    pub rename: bool,
     pub audit_fails: bool,
 }
 
@@ -157,6 +159,9 @@ pub mod account {
         a.log.push("frozen".into());
         if c.rogue {
             a.status = AccountState::Closed;
+        }
+        if c.rename {
+            a.id.push_str("-renamed");
         }
         if c.notify_panics {
             panic!("freeze notice exploded");
@@ -502,7 +507,7 @@ async fn rule_6_status_is_set_before_status_handlers_run() {
 }
 
 #[tokio::test]
-async fn the_engine_owns_the_status_field() {
+async fn the_engine_owns_the_status_and_the_urn() {
     let engine = engine();
     let rogue = Cmd {
         rogue: true,
@@ -515,6 +520,23 @@ async fn the_engine_owns_the_status_field() {
         St::Frozen,
         "a status handler cannot move the entity"
     );
+    // A handler that renames the entity fails it: saving under another URN would conflict
+    // forever. The entity is saved as loaded, in `Failed`.
+    funded(&engine, "own-3", 1).await;
+    let rename = Cmd {
+        rename: true,
+        ..Cmd::default()
+    };
+    let outcome = engine.emit(Ev::Freeze, "own-3", &rename).await.unwrap();
+    let OutcomeKind::Failed { error } = &outcome.kind else {
+        panic!("{:?}", outcome.kind)
+    };
+    assert!(
+        error.to_string().contains("changed the entity's URN"),
+        "{error}"
+    );
+    let account = stored(&engine, "own-3");
+    assert_eq!((account.status, account.id.as_str()), (St::Failed, "own-3"));
     open(&engine, "own-2").await;
     let outcome = engine
         .emit(

@@ -281,6 +281,15 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
                 None => break OutcomeKind::Halted,
             }
         };
+        // The URN is the entity's identity in the store: saving it under another would
+        // conflict forever, so an action that renamed the entity has failed.
+        if entity.urn() != urn {
+            let error = ActionError::fail(format!(
+                "user code changed the entity's URN from `{urn}` to `{}`",
+                entity.urn()
+            ));
+            return self.fail(event, urn, from, version, path, error).await;
+        }
         let to = entity.status();
         Ok(Plan {
             outcome: Outcome {
