@@ -126,6 +126,9 @@ impl<W: Workflow, S: EntityStore<W::Entity>> Engine<W, S> {
     ///    conflict reloads and re-evaluates from 1 (up to
     ///    [`EngineConfig::max_conflict_retries`] times).
     /// 9. The [`Outcome`] says what happened: from, to, the path and the entity.
+    ///
+    /// The engine owns the status and the URN: a status written by user code is overruled,
+    /// and user code that changes the URN fails the entity (as in 5).
     pub async fn emit_at(
         &self,
         event: W::Event,
