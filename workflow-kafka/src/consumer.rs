@@ -23,7 +23,9 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use workflow_core::{Engine, EntityStore, Event, OutcomeKind, Position, Workflow, WorkflowError};
+use workflow_core::{
+    Engine, EntityStore, Event, OutcomeKind, Position, State, Workflow, WorkflowError,
+};
 
 use crate::context::{RebalanceNote, RuntimeContext};
 use crate::dead_letter::{DeadLetterWriter, Letter};
@@ -777,10 +779,8 @@ where
             .emit_at(decoded.event, urn, &decoded.payload, Some(&position));
         let failure = match AssertUnwindSafe(attempt).catch_unwind().await {
             Ok(Ok(outcome)) => {
-                let (from, to) = (
-                    outcome.from.map(|s| format!("{s:?}")),
-                    format!("{:?}", outcome.to),
-                );
+                // Static names: nothing is formatted per record unless a line is written.
+                let (from, to) = (outcome.from.map(State::as_str), outcome.to.as_str());
                 let resolution = match outcome.kind {
                     OutcomeKind::Transitioned | OutcomeKind::Fallback | OutcomeKind::Halted => {
                         tracing::info!(urn, event, topic, partition, offset, from, to, kind = ?outcome.kind, "applied");
